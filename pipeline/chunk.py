@@ -1,0 +1,79 @@
+"""Split a document into chunks that fit the model's context with the prompt.
+
+Length is measured in the model's own tokens. Chunks never cross a change of
+section kind (the text under Method is never mixed with Results), and nothing
+of the body is dropped, however long the paper.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from .records import Chunk, Document, Section
+
+SEPARATORS = ["\n\n", "\n", ". ", "; ", ", ", " ", ""]
+
+
+def group_sections(sections: list[Section]) -> list[Section]:
+    """Join consecutive sections of the same kind, so tiny subsections don't each cost a model call."""
+    groups: list[Section] = []
+    for section in sections:
+        if groups and groups[-1].kind == section.kind:
+            last = groups[-1]
+            offset = len(last.text) + 2
+            last.text = f"{last.text}\n\n{section.text}"
+            last.page_starts += [(o + offset, p) for o, p in section.page_starts]
+        else:
+            groups.append(Section(section.title, section.kind, section.text, list(section.page_starts)))
+    return groups
+
+
+def chunk_document(doc: Document, tokenizer: Any, max_tokens: int, overlap: int | None = None) -> list[Chunk]:
+    """The summarised body of ``doc`` as chunks of at most ``max_tokens`` tokens."""
+    if max_tokens < 16:
+        raise ValueError(f"chunks of {max_tokens} tokens are too small to hold any text")
+    overlap = min(64, max_tokens // 8) if overlap is None else overlap
+
+    def count(text: str) -> int:
+        return len(tokenizer.encode(text, add_special_tokens=False))
+
+    chunks: list[Chunk] = []
+    for section in group_sections(doc.body):
+        for start, text in _split(section.text, tokenizer, max_tokens, overlap, count):
+            chunks.append(
+                Chunk(
+                    index=len(chunks),
+                    section=section.title,
+                    kind=section.kind,
+                    text=text,
+                    first_page=section.page_at(start),
+                    last_page=section.page_at(start + len(text) - 1),
+                    n_tokens=count(text),
+                )
+            )
+    return chunks
+
+
+def _split(text: str, tokenizer: Any, max_tokens: int, overlap: int, count) -> list[tuple[int, str]]:
+    """(start offset, text) pieces of at most ``max_tokens``; re-split the rare piece the merge overfills."""
+    if not text.strip():
+        return []
+    splitter = RecursiveCharacterTextSplitter.from_huggingface_tokenizer(
+        tokenizer,
+        chunk_size=max_tokens,
+        chunk_overlap=overlap,
+        separators=SEPARATORS,
+        add_start_index=True,
+        strip_whitespace=True,
+    )
+    pieces: list[tuple[int, str]] = []
+    for piece in splitter.create_documents([text]):
+        start = piece.metadata["start_index"]
+        if count(piece.page_content) <= max_tokens:
+            pieces.append((start, piece.page_content))
+        else:
+            smaller = max(max_tokens * 3 // 4, 8)
+            pieces += [(start + s, t) for s, t in _split(piece.page_content, tokenizer, smaller, 0, count)]
+    return pieces

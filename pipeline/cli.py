@@ -1,0 +1,120 @@
+"""The ``paperdraft`` command: thin commands over ``core``. It only translates errors and shows progress."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from .config import load_settings
+from .errors import PaperdraftError
+
+app = typer.Typer(
+    help="Turn arXiv papers into blog-post drafts with a local model. The critique stays yours.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+STAGES = {
+    "fetch": "Fetching metadata",
+    "download": "Downloading PDF",
+    "extract": "Extracting text",
+    "model": "Loading model",
+    "map": "Taking notes per chunk",
+    "collapse": "Condensing notes",
+    "reduce": "Writing sections",
+}
+
+
+def _debug() -> bool:
+    return bool(os.environ.get("PAPERDRAFT_DEBUG"))
+
+
+def fail(exc: PaperdraftError) -> typer.Exit:
+    """One clear line for the user; the traceback only with PAPERDRAFT_DEBUG=1."""
+    if _debug():
+        raise exc
+    err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+    if exc.hint:
+        err.print(f"  hint: {exc.hint}", highlight=False)
+    return typer.Exit(exc.exit_code)
+
+
+class RichProgress:
+    """Maps the pipeline's (stage, done, total) callbacks onto Rich progress bars."""
+
+    def __init__(self, progress: Progress, label: str):
+        self.progress = progress
+        self.label = label
+        self.tasks: dict[str, int] = {}
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if stage not in self.tasks:
+            for other in self.tasks.values():  # a new stage means the last one finished
+                task = self.progress.tasks[self.progress.task_ids.index(other)]
+                self.progress.update(other, completed=task.total or 1, total=task.total or 1)
+            description = f"{self.label}: {STAGES.get(stage, stage)}"
+            self.tasks[stage] = self.progress.add_task(description, total=total)
+        self.progress.update(self.tasks[stage], completed=done, total=total)
+
+    def finish(self) -> None:
+        self(" done", 1, 1)
+
+
+@app.command()
+def draft(
+    sources: Annotated[list[str], typer.Argument(help="arXiv ids or URLs, local PDFs, or .txt/.md files.")],
+    model: Annotated[Optional[str], typer.Option(help="Hugging Face Hub id or local model folder.")] = None,
+    drafts_dir: Annotated[Optional[Path], typer.Option(help="Where drafts are written.")] = None,
+    force: Annotated[bool, typer.Option(help="Redraft even an edited draft (a backup is kept).")] = False,
+) -> None:
+    """Draft a blog post for each SOURCE, leaving the critique to you."""
+    from .core import draft_one
+    from .model import load_backend
+    from .sources import parse_source
+
+    try:
+        settings = load_settings(model=model, drafts_dir=drafts_dir)
+        refs = [parse_source(s) for s in sources]
+    except PaperdraftError as exc:
+        raise fail(exc) from None
+
+    failures = 0
+    backend = None
+    for ref in refs:
+        try:
+            with Progress(
+                SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TimeElapsedColumn(), console=err, transient=not sys.stderr.isatty(),
+            ) as bars:
+                progress = RichProgress(bars, ref.raw)
+                if backend is None:
+                    progress("model", 0, None)
+                    backend = load_backend(settings.model, settings.device, settings.cache)
+                result = draft_one(ref, settings, backend=backend, force=force, progress=progress)
+        except PaperdraftError as exc:
+            failures += 1
+            if len(refs) == 1:
+                raise fail(exc) from None
+            err.print(f"[bold red]error:[/] {ref.raw}: {exc}", highlight=False)
+            continue
+        note = f" (your edited version is kept at {result.backup})" if result.backup else ""
+        out.print(f"{result.status}: {result.path}{note}", highlight=False)
+    if failures:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

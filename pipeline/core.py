@@ -1,0 +1,97 @@
+"""The one path from a source to a draft. The CLI and the Prefect flows both call these functions.
+
+Each stage is its own function (fetch, extract, chunk, summarise, write), so
+the flows can run them as separate tasks; ``draft_one`` runs them in order.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from . import arxiv_api
+from .chunk import chunk_document
+from .config import Settings
+from .draft import write_draft
+from .extract import extract_pdf, extract_text_file
+from .model import Backend, load_backend
+from .records import Chunk, Document, DraftResult, PaperMeta, SourceRef, Summary
+from .sources import parse_source
+from .summarize import Summarizer, note_overhead
+
+Progress = Callable[[str, int, int | None], None]
+
+
+def _quiet(stage: str, done: int, total: int | None) -> None:
+    pass
+
+
+def fetch(ref: SourceRef, settings: Settings, progress: Progress = _quiet) -> tuple[PaperMeta | None, Path]:
+    """arXiv metadata and the cached PDF for an arXiv source; just the path for a local file."""
+    if ref.kind != "arxiv":
+        return None, Path(ref.path or ref.raw)
+    meta = arxiv_api.fetch_metadata(ref, settings)
+    pdf = arxiv_api.download_pdf(meta, settings, on_progress=lambda done, total: progress("download", done, total))
+    return meta, pdf
+
+
+def extract(path: Path, kind: str) -> Document:
+    return extract_text_file(path) if kind == "text" else extract_pdf(path)
+
+
+def paper_meta(meta: PaperMeta | None, doc: Document, ref: SourceRef) -> PaperMeta:
+    """arXiv's metadata when we have it; otherwise what the file says about itself."""
+    if meta is not None:
+        return meta
+    abstract = doc.section("abstract")
+    return PaperMeta(
+        title=doc.title or Path(ref.path or ref.raw).stem,
+        authors=list(doc.authors),
+        abstract=abstract.text if abstract else None,
+    )
+
+
+def chunk_tokens(backend: Backend, settings: Settings, title: str) -> int:
+    """The largest chunk that fits the context beside the notes prompt and its answer."""
+    fits = backend.context_length - note_overhead(backend, title) - settings.note_tokens - 8
+    wanted = settings.chunk_tokens or 768
+    return min(wanted, fits)
+
+
+def chunk(doc: Document, backend: Backend, settings: Settings, title: str) -> list[Chunk]:
+    return chunk_document(doc, backend.tokenizer, chunk_tokens(backend, settings, title))
+
+
+def summarize(meta: PaperMeta, chunks: list[Chunk], backend: Backend, settings: Settings,
+              progress: Progress = _quiet) -> Summary:
+    summarizer = Summarizer(
+        backend,
+        note_tokens=settings.note_tokens,
+        section_tokens=settings.section_tokens,
+        batch_size=settings.batch_size,
+        progress=progress,
+    )
+    return summarizer.summarize(meta, chunks)
+
+
+def draft_one(
+    source: str | SourceRef,
+    settings: Settings,
+    *,
+    backend: Backend | None = None,
+    force: bool = False,
+    progress: Progress = _quiet,
+) -> DraftResult:
+    """Draft one paper: fetch, extract, chunk, summarise, write. Returns where the draft went."""
+    ref = parse_source(source) if isinstance(source, str) else source
+    progress("fetch", 0, None)
+    meta, path = fetch(ref, settings, progress)
+    progress("extract", 0, None)
+    doc = extract(path, ref.kind)
+    meta = paper_meta(meta, doc, ref)
+    progress("model", 0, None)
+    backend = backend or load_backend(settings.model, settings.device, settings.cache)
+    chunks = chunk(doc, backend, settings, meta.title)
+    summary = summarize(meta, chunks, backend, settings, progress)
+    name = None if ref.arxiv_id else Path(ref.path or ref.raw).stem
+    return write_draft(meta, summary, ref.raw, settings.drafts_dir, name=name, force=force)

@@ -1,0 +1,157 @@
+"""The draft file: YAML front matter, machine-written sections, and the author's critique.
+
+The pipeline writes every section but ``## My critique``, which holds only
+guiding questions and a ``TODO(author)`` line. The front matter keeps a hash
+of the body as generated, so an edited draft is never overwritten unnoticed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+from slugify import slugify
+
+from .errors import DraftConflictError
+from .records import DraftResult, PaperMeta, Summary
+
+CRITIQUE_HEADING = "## My critique"
+TODO_MARK = "TODO(author)"
+CRITIQUE_TEMPLATE = f"""{CRITIQUE_HEADING}
+
+<!-- This section is yours: paperdraft never writes it. Argue from the paper, with reasons.
+  - Does the evidence support the main claim? Which result would change your mind?
+  - Which baselines, ablations or datasets are missing?
+  - What does the method assume that may not hold in practice?
+  - Could you reproduce it: are the code, data and compute available?
+  - Where would you use this, and where would you not?
+-->
+
+{TODO_MARK}: write your critique here, in your own words.
+"""
+FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+
+
+def draft_path(meta: PaperMeta, drafts_dir: Path, name: str | None = None) -> Path:
+    """``<drafts_dir>/<id-or-name>-<slug>.md``, made only of safe characters."""
+    ident = (meta.arxiv_id or name or "paper").replace("/", "_")
+    ident = re.sub(r"[^A-Za-z0-9._-]+", "-", ident)
+    ident = re.sub(r"\.{2,}", ".", ident).strip("._-")[:40] or "paper"
+    slug = slugify(meta.title or "", max_length=60, word_boundary=True) or "untitled"
+    return drafts_dir / f"{ident}-{slug}.md"
+
+
+def _body_hash(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def clean_machine_text(text: str) -> str:
+    """Model output made safe for the draft: no headings, fences, comments or TODO markers of its own."""
+    lines = []
+    for line in text.replace("\r", "").splitlines():
+        line = re.sub(r"^\s*#+\s*", "", line)  # a heading would break the draft's structure
+        if re.fullmatch(r"\s*(---+|```.*|~~~.*)\s*", line):
+            continue
+        line = line.replace("<!--", "").replace("-->", "").replace("TODO", "To-do")
+        lines.append(line.rstrip())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() or "_(the model wrote nothing here)_"
+
+
+def render_body(meta: PaperMeta, summary: Summary) -> str:
+    link = f"[arXiv:{meta.versioned_id}]({meta.url})" if meta.arxiv_id and meta.url else "a local file"
+    authors = ", ".join(meta.authors) if meta.authors else "unknown authors"
+    parts = [f"# {meta.title}", f"*{authors}* · {link}"]
+    for heading, text in summary.sections.items():
+        parts.append(f"## {heading}\n\n{clean_machine_text(text)}")
+    parts.append(CRITIQUE_TEMPLATE.strip())
+    parts.append(
+        f"---\n\n*The summary above was drafted by {summary.model} with paperdraft. "
+        "The critique is the author's own.*"
+    )
+    return "\n\n".join(parts) + "\n"
+
+
+def render_front(meta: PaperMeta, summary: Summary, source: str, body: str) -> dict:
+    front = {
+        "title": meta.title,
+        "authors": list(meta.authors),
+        "arxiv_id": meta.arxiv_id,
+        "version": meta.version,
+        "url": meta.url,
+        "categories": list(meta.categories),
+        "published": meta.published,
+        "source": source,
+        "model": summary.model,
+        "prompt_hashes": dict(summary.prompt_hashes),
+        "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "status": "draft",
+        "content_hash": _body_hash(body),
+    }
+    return {k: v for k, v in front.items() if v not in (None, [], {})}
+
+
+def compose(front: dict, body: str) -> str:
+    return "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000) + "---\n\n" + body
+
+
+def parse(text: str) -> tuple[dict | None, str]:
+    """(front matter, body); front matter is None when missing or not valid YAML."""
+    match = FRONT.match(text)
+    if not match:
+        return None, text
+    try:
+        front = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return None, text[match.end() :]
+    body = text[match.end() :]
+    return (front if isinstance(front, dict) else None), body.removeprefix("\n")
+
+
+def is_edited(path: Path) -> bool:
+    """Whether the author changed the draft since paperdraft wrote it."""
+    front, body = parse(path.read_text(encoding="utf-8"))
+    return front is None or front.get("content_hash") != _body_hash(body)
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write to a temp file in the same folder, then rename: a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_draft(
+    meta: PaperMeta, summary: Summary, source: str, drafts_dir: Path, *, name: str | None = None, force: bool = False
+) -> DraftResult:
+    """Write the draft; refuse to overwrite one the author edited, unless ``force`` (which keeps a backup)."""
+    path = draft_path(meta, drafts_dir, name)
+    body = render_body(meta, summary)
+    text = compose(render_front(meta, summary, source, body), body)
+    backup = None
+    status = "written"
+    if path.exists():
+        status = "replaced"
+        if is_edited(path):
+            if not force:
+                raise DraftConflictError(
+                    f"{path} has been edited since it was drafted; not overwriting it",
+                    hint="use --force to redraft it (your version is kept as a backup)",
+                )
+            stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+            backup = path.with_name(f"{path.name}.bak-{stamp}")
+            atomic_write(backup, path.read_text(encoding="utf-8"))
+    atomic_write(path, text)
+    return DraftResult(path=str(path), status=status, meta=meta, backup=str(backup) if backup else None)

@@ -1,0 +1,149 @@
+"""Plain records that cross module borders.
+
+Library objects (``arxiv.Result``, ``pypdf.PdfReader``, torch tensors) never
+leave the module that uses them; these dataclasses do. They hold only JSON
+types, so Prefect can cache and persist them.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Literal
+
+SourceKind = Literal["arxiv", "pdf", "text"]
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """What the user asked for, parsed.
+
+    ``arxiv_id`` never carries the version ("2106.09685", "hep-th/9901001");
+    ``version`` is the integer after the "v", when the user gave one.
+    ``path`` is set for local files.
+    """
+
+    kind: SourceKind
+    raw: str
+    arxiv_id: str | None = None
+    version: int | None = None
+    path: str | None = None
+
+    @property
+    def versioned_id(self) -> str | None:
+        if self.arxiv_id is None:
+            return None
+        return f"{self.arxiv_id}v{self.version}" if self.version else self.arxiv_id
+
+
+@dataclass
+class PaperMeta:
+    """Bibliographic facts about a paper: from arXiv when online, from the PDF otherwise."""
+
+    title: str
+    authors: list[str] = field(default_factory=list)
+    arxiv_id: str | None = None
+    version: int | None = None
+    url: str | None = None
+    pdf_url: str | None = None
+    categories: list[str] = field(default_factory=list)
+    published: str | None = None  # ISO date, YYYY-MM-DD
+    updated: str | None = None
+    abstract: str | None = None
+
+    @property
+    def versioned_id(self) -> str | None:
+        if self.arxiv_id is None:
+            return None
+        return f"{self.arxiv_id}v{self.version}" if self.version else self.arxiv_id
+
+
+@dataclass
+class Section:
+    """One section of a paper's text.
+
+    ``kind`` is a canonical name: abstract, introduction, related_work, background,
+    method, experiments, results, discussion, limitations, conclusion,
+    acknowledgements, references, appendix, or body (text under no known heading).
+    ``page_starts`` lists (char_offset, page_number) pairs, in order: the text from
+    each offset on comes from that 1-based page.
+    """
+
+    title: str
+    kind: str
+    text: str
+    page_starts: list[tuple[int, int]] = field(default_factory=list)
+
+    def page_at(self, offset: int) -> int:
+        """The page that the character at ``offset`` came from."""
+        if not self.page_starts:
+            return 0
+        offsets = [o for o, _ in self.page_starts]
+        i = max(bisect.bisect_right(offsets, offset) - 1, 0)
+        return self.page_starts[i][1]
+
+    @property
+    def first_page(self) -> int:
+        return self.page_starts[0][1] if self.page_starts else 0
+
+    @property
+    def last_page(self) -> int:
+        return self.page_starts[-1][1] if self.page_starts else 0
+
+
+NOT_SUMMARISED = frozenset({"references", "acknowledgements"})
+
+
+@dataclass
+class Document:
+    """A paper's cleaned text, split into sections, with where it came from."""
+
+    sections: list[Section]
+    page_count: int
+    source_path: str
+    sha256: str
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    unreadable_pages: list[int] = field(default_factory=list)
+
+    def section(self, kind: str) -> Section | None:
+        return next((s for s in self.sections if s.kind == kind), None)
+
+    @property
+    def body(self) -> list[Section]:
+        """The sections that are summarised: everything but references and acknowledgements."""
+        return [s for s in self.sections if s.kind not in NOT_SUMMARISED]
+
+
+@dataclass
+class Chunk:
+    """A piece of one section, small enough to fit the model's context with the prompt."""
+
+    index: int
+    section: str  # the section's title
+    kind: str  # the section's kind
+    text: str
+    first_page: int
+    last_page: int
+    n_tokens: int
+
+
+@dataclass
+class Summary:
+    """What the model wrote: notes per chunk (map) and each blog section (reduce)."""
+
+    notes: list[str]
+    sections: dict[str, str]  # blog heading -> Markdown body, in blog order
+    model: str
+    prompt_hashes: dict[str, str]
+    generated_tokens: int = 0
+
+
+@dataclass
+class DraftResult:
+    """What ``draft_one`` did: the file, and whether it was written."""
+
+    path: str
+    status: Literal["written", "unchanged", "replaced"]
+    meta: PaperMeta
+    backup: str | None = None

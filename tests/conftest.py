@@ -1,0 +1,48 @@
+"""Shared fixtures. Every test gets its own PAPERDRAFT_HOME and PREFECT_HOME, so none touches the real home."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["tests.arxiv_server"]
+
+CORPUS = Path(os.environ.get("PAPERDRAFT_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
+
+
+def corpus_file(relative: str) -> Path:
+    """A file of the shared corpus, or a clean skip when the corpus is absent."""
+    path = CORPUS / relative
+    if not path.exists():
+        pytest.skip(f"corpus file {relative} not present")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for var in list(os.environ):
+        if var.startswith("PAPERDRAFT_") and var != "PAPERDRAFT_CORPUS":
+            monkeypatch.delenv(var)
+    home = tmp_path / "home"
+    monkeypatch.setenv("PAPERDRAFT_HOME", str(home))
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    monkeypatch.setenv("PREFECT_LOCAL_STORAGE_PATH", str(tmp_path / "prefect" / "storage"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    return home
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random-weight chat model built at test time, saved like any Hub model."""
+    from tests.tiny_model import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture(scope="session")
+def tiny_backend(tiny_model_dir: Path):
+    from pipeline.model import TransformersBackend
+
+    return TransformersBackend(str(tiny_model_dir), device="cpu")

