@@ -43,6 +43,7 @@ class Settings:
     arxiv_api_url: str = DEFAULT_ARXIV_API_URL
     arxiv_delay_seconds: float = 3.0  # arXiv asks for one request every 3 s
     arxiv_retries: int = 4
+    arxiv_timeout_seconds: float = 30.0
     batch_size: int = 8  # map prompts generated together
     chunk_tokens: int = 0  # 0: sized from the model's context
     note_tokens: int = 96  # new tokens per chunk note
@@ -63,6 +64,7 @@ ENV = {
     "PAPERDRAFT_ARXIV_API_URL": "arxiv_api_url",
     "PAPERDRAFT_ARXIV_DELAY_SECONDS": "arxiv_delay_seconds",
     "PAPERDRAFT_ARXIV_RETRIES": "arxiv_retries",
+    "PAPERDRAFT_ARXIV_TIMEOUT_SECONDS": "arxiv_timeout_seconds",
     "PAPERDRAFT_BATCH_SIZE": "batch_size",
     "PAPERDRAFT_CRITIQUE_MIN_WORDS": "critique_min_words",
 }
