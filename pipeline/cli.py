@@ -9,7 +9,15 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from .config import load_settings
 from .errors import PaperdraftError
@@ -20,8 +28,13 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
+
+
+@app.callback()
+def _root() -> None:
+    """Turn arXiv papers into blog-post drafts with a local model. The critique stays yours."""
 
 STAGES = {
     "fetch": "Fetching metadata",
@@ -49,24 +62,19 @@ def fail(exc: PaperdraftError) -> typer.Exit:
 
 
 class RichProgress:
-    """Maps the pipeline's (stage, done, total) callbacks onto Rich progress bars."""
+    """Maps the pipeline's (stage, done, total) callbacks onto Rich progress bars, one per stage."""
 
     def __init__(self, progress: Progress, label: str):
         self.progress = progress
         self.label = label
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, TaskID] = {}
 
     def __call__(self, stage: str, done: int, total: int | None) -> None:
         if stage not in self.tasks:
-            for other in self.tasks.values():  # a new stage means the last one finished
-                task = self.progress.tasks[self.progress.task_ids.index(other)]
-                self.progress.update(other, completed=task.total or 1, total=task.total or 1)
-            description = f"{self.label}: {STAGES.get(stage, stage)}"
-            self.tasks[stage] = self.progress.add_task(description, total=total)
+            for task in self.progress.tasks:  # a new stage means the earlier ones are finished
+                self.progress.update(task.id, total=task.total or 1, completed=task.total or 1)
+            self.tasks[stage] = self.progress.add_task(f"{self.label}: {STAGES.get(stage, stage)}", total=total)
         self.progress.update(self.tasks[stage], completed=done, total=total)
-
-    def finish(self) -> None:
-        self(" done", 1, 1)
 
 
 @app.command()
@@ -110,6 +118,18 @@ def draft(
         out.print(f"{result.status}: {result.path}{note}", highlight=False)
     if failures:
         raise typer.Exit(1)
+
+
+def _register_review_commands() -> None:
+    """review, check, publish and list live in their own module; it adds its commands to ``app``."""
+    try:
+        from .cli_review import register
+    except ImportError:
+        return
+    register(app)
+
+
+_register_review_commands()
 
 
 def main() -> None:

@@ -93,9 +93,11 @@ class Summarizer:
         self.generated += sum(g.new_tokens for g in out)
         return [g.text for g in out]
 
+    def map_prompts(self, meta: PaperMeta, chunks: list[Chunk]) -> list[Messages]:
+        return [_messages(render("notes", title=meta.title, section=c.section, text=c.text)) for c in chunks]
+
     def map(self, meta: PaperMeta, chunks: list[Chunk]) -> list[str]:
-        prompts = [_messages(render("notes", title=meta.title, section=c.section, text=c.text)) for c in chunks]
-        return self._generate("map", prompts, self.note_tokens)
+        return self._generate("map", self.map_prompts(meta, chunks), self.note_tokens)
 
     def _budget(self, title: str) -> int:
         """Tokens of notes that fit a section prompt, with room for the answer."""
@@ -119,7 +121,8 @@ class Summarizer:
             notes = self._generate("collapse", prompts, self.note_tokens)
         return notes
 
-    def reduce(self, meta: PaperMeta, chunks: list[Chunk], notes: list[str]) -> dict[str, str]:
+    def reduce_prompts(self, meta: PaperMeta, chunks: list[Chunk], notes: list[str]) -> list[Messages]:
+        """One prompt per blog section, from the notes of matching chunks (collapsing them if needed)."""
         budget = self._budget(meta.title)
         prompts = []
         for blog in BLOG_SECTIONS:
@@ -130,7 +133,10 @@ class Summarizer:
             prompts.append(
                 _messages(render("section", title=meta.title, notes="\n".join(chosen), instruction=blog.instruction))
             )
-        texts = self._generate("reduce", prompts, self.section_tokens)
+        return prompts
+
+    def reduce(self, meta: PaperMeta, chunks: list[Chunk], notes: list[str]) -> dict[str, str]:
+        texts = self._generate("reduce", self.reduce_prompts(meta, chunks, notes), self.section_tokens)
         return {blog.heading: text for blog, text in zip(BLOG_SECTIONS, texts)}
 
     def summarize(self, meta: PaperMeta, chunks: list[Chunk]) -> Summary:

