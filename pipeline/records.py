@@ -64,7 +64,8 @@ class Section:
 
     ``kind`` is a canonical name: abstract, introduction, related_work, background,
     method, experiments, results, discussion, limitations, conclusion,
-    acknowledgements, references, appendix, or body (text under no known heading).
+    acknowledgements, references, appendix, front (before the first heading), or body
+    (text under no known heading).
     ``page_starts`` lists (char_offset, page_number) pairs, in order: the text from
     each offset on comes from that 1-based page.
     """
@@ -111,8 +112,13 @@ class Document:
 
     @property
     def body(self) -> list[Section]:
-        """The sections that are summarised: everything but references and acknowledgements."""
-        return [s for s in self.sections if s.kind not in NOT_SUMMARISED]
+        """The sections that are summarised: everything but references and acknowledgements.
+
+        The front matter (title, authors, affiliations) is left out too, unless the paper has no
+        Abstract heading: then its abstract is in there.
+        """
+        skip = NOT_SUMMARISED | ({"front"} if self.section("abstract") else set())
+        return [s for s in self.sections if s.kind not in skip]
 
 
 @dataclass
