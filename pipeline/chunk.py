@@ -51,9 +51,17 @@ def chunk_document(doc: Document, tokenizer: Any, max_tokens: int, overlap: int 
                     first_page=section.page_at(start),
                     last_page=section.page_at(start + len(text) - 1),
                     n_tokens=count(text),
+                    page_starts=_pages_within(section, start, len(text)),
                 )
             )
     return chunks
+
+
+def _pages_within(section: Section, start: int, length: int) -> list[tuple[int, int]]:
+    """The section's page starts, made relative to a chunk that begins at ``start``."""
+    pages = [(0, section.page_at(start))]
+    pages += [(o - start, p) for o, p in section.page_starts if start < o < start + length]
+    return pages
 
 
 def _split(text: str, tokenizer: Any, max_tokens: int, overlap: int, count) -> list[tuple[int, str]]:

@@ -46,6 +46,7 @@ class Settings:
     arxiv_timeout_seconds: float = 30.0
     batch_size: int = 8  # map prompts generated together
     chunk_tokens: int = 0  # 0: sized from the model's context
+    key_sentences: int = 5  # sentences per chunk the model takes notes from; 0: the whole chunk
     note_tokens: int = 96  # new tokens per chunk note
     section_tokens: int = 160  # new tokens per blog section
     critique_min_words: int = 80

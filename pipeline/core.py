@@ -69,6 +69,7 @@ def summarize(meta: PaperMeta, chunks: list[Chunk], backend: Backend, settings: 
         note_tokens=settings.note_tokens,
         section_tokens=settings.section_tokens,
         batch_size=settings.batch_size,
+        key_sentences=settings.key_sentences,
         progress=progress,
     )
     return summarizer.summarize(meta, chunks)

@@ -58,6 +58,14 @@ class PaperMeta:
         return f"{self.arxiv_id}v{self.version}" if self.version else self.arxiv_id
 
 
+def page_at(page_starts: list[tuple[int, int]], offset: int) -> int:
+    """The page of the character at ``offset``, given (offset, page) pairs in order; 0 if unknown."""
+    if not page_starts:
+        return 0
+    i = max(bisect.bisect_right([o for o, _ in page_starts], offset) - 1, 0)
+    return page_starts[i][1]
+
+
 @dataclass
 class Section:
     """One section of a paper's text.
@@ -77,11 +85,7 @@ class Section:
 
     def page_at(self, offset: int) -> int:
         """The page that the character at ``offset`` came from."""
-        if not self.page_starts:
-            return 0
-        offsets = [o for o, _ in self.page_starts]
-        i = max(bisect.bisect_right(offsets, offset) - 1, 0)
-        return self.page_starts[i][1]
+        return page_at(self.page_starts, offset)
 
     @property
     def first_page(self) -> int:
@@ -132,6 +136,10 @@ class Chunk:
     first_page: int
     last_page: int
     n_tokens: int
+    page_starts: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, page)
+
+    def page_at(self, offset: int) -> int:
+        return page_at(self.page_starts, offset) or self.first_page
 
 
 @dataclass

@@ -1,16 +1,26 @@
-"""Map-reduce summary: notes per chunk (map, batched), then each blog section from the notes (reduce).
+"""Map-reduce summary, grounded in the paper's own sentences.
 
-Each blog section is written from the notes of the paper's sections that hold
-its facts: the problem from the introduction, results from the experiments.
-When a section's notes do not fit the context, they are shortened in rounds
-(collapse) rather than cut, so nothing of a long paper is dropped unread.
+Map: for every chunk, the model writes notes (batched) from the chunk's key
+sentences (or from the whole chunk, with ``key_sentences = 0``). Notes the
+paper does not support are dropped.
+
+Reduce: each blog section is written from the paper sentences that hold its
+facts: the most central sentences of the matching paper sections, with cue
+words and numbers favoured where the section needs them (results, limitations).
+Every paper sentence is ranked, however long the paper, so nothing is cut
+unread. Generated sentences are kept only when the paper supports them, and
+carry the page they came from; where the model wrote too little that holds,
+the section quotes the paper's key sentences instead, for the author to put
+in their own words.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
+from .evidence import KeySentence, PaperIndex, content_words, is_supported, numbers, split_sentences
 from .model import Backend, Messages
 from .prompts import prompt_hashes, render
 from .records import Chunk, PaperMeta, Summary
@@ -22,41 +32,33 @@ Progress = Callable[[str, int, int | None], None]
 class BlogSection:
     heading: str
     instruction: str
-    kinds: tuple[str, ...]  # paper section kinds whose notes feed it, in order of preference
+    kinds: tuple[str, ...]  # paper section kinds that hold its facts
+    cues: str = ""  # words that mark a sentence this section wants
+    quotes: int = 2  # paper sentences quoted when the model's text does not hold
 
 
 BLOG_SECTIONS = (
-    BlogSection(
-        "TL;DR",
-        "In 2 sentences, say what this paper does and what it finds.",
-        ("abstract", "introduction", "conclusion"),
-    ),
-    BlogSection(
-        "The problem",
-        "In 3 sentences, explain the problem this paper addresses and why it matters.",
-        ("abstract", "introduction", "background", "related_work"),
-    ),
-    BlogSection(
-        "Key ideas",
-        "Write 3 bullet points, each one key idea of this paper.",
-        ("abstract", "introduction", "method", "body"),
-    ),
-    BlogSection(
-        "How it works",
-        "In 4 sentences, explain how the method works.",
-        ("method", "body", "background"),
-    ),
-    BlogSection(
-        "Results",
-        "In 3 sentences, report the main results, with their numbers.",
-        ("experiments", "results", "discussion", "conclusion"),
-    ),
-    BlogSection(
-        "Limitations",
-        "In 2 sentences, state the limitations or open questions the authors mention.",
-        ("limitations", "discussion", "conclusion"),
-    ),
+    BlogSection("TL;DR", "In 2 sentences, say what this paper does and what it finds.",
+                ("abstract", "front", "introduction", "conclusion"), r"we (propose|introduce|present|show)|this paper", 2),
+    BlogSection("The problem", "In 2 sentences, explain the problem this paper addresses and why it matters.",
+                ("abstract", "front", "introduction", "background", "related_work"),
+                r"problem|challeng|limit|however|difficult|costly|expensive|slow|lack|need", 2),
+    BlogSection("Key ideas", "In 3 sentences, state the key ideas of this paper.",
+                ("abstract", "introduction", "method", "body"),
+                r"we (propose|introduce|present)|novel|key|instead|unlike|based on|rather than", 3),
+    BlogSection("How it works", "In 3 sentences, explain how the method works.",
+                ("method", "body", "background", "appendix"),
+                r"consist|comput|layer|train|each|architecture|algorithm|we use|input|output", 3),
+    BlogSection("Results", "In 3 sentences, report the main results, with their numbers.",
+                ("experiments", "results", "discussion", "conclusion", "abstract"),
+                r"outperform|achiev|improv|state-of-the-art|accuracy|score|better|results? show|reduc", 3),
+    BlogSection("Limitations", "In 2 sentences, state the limitations or open questions the authors mention.",
+                ("limitations", "discussion", "conclusion", "results"),
+                r"limitation|future work|however|does not|cannot|fail|drawback|remain|open|only", 2),
 )
+EVIDENCE_PER_SECTION = 6
+REDUCE_PROMPT_TOKENS = 1024  # a tiny model writes better from short prompts, and faster
+BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
 
 
 def _messages(user: str) -> Messages:
@@ -68,17 +70,27 @@ def note_overhead(backend: Backend, title: str) -> int:
     return backend.prompt_tokens(_messages(render("notes", title=title, section="Introduction", text="")))
 
 
+def _with_page(sentence: str, page: int | None) -> str:
+    if not page:
+        return sentence
+    body, end = (sentence[:-1], sentence[-1]) if sentence[-1:] in ".!?" else (sentence, ".")
+    return f"{body} (p. {page}){end}"
+
+
 class Summarizer:
     """Runs map and reduce for one paper on one backend."""
 
     def __init__(self, backend: Backend, note_tokens: int = 96, section_tokens: int = 160, batch_size: int = 8,
-                 progress: Progress | None = None):
+                 key_sentences: int = 5, progress: Progress | None = None):
         self.backend = backend
         self.note_tokens = note_tokens
         self.section_tokens = section_tokens
         self.batch_size = batch_size
+        self.key_sentences = key_sentences
         self.progress = progress or (lambda stage, done, total: None)
         self.generated = 0
+        self.index: PaperIndex | None = None
+        self._evidence: list[list[KeySentence]] | None = None
 
     def _generate(self, stage: str, prompts: list[Messages], max_new_tokens: int) -> list[str]:
         done = 0
@@ -93,51 +105,108 @@ class Summarizer:
         self.generated += sum(g.new_tokens for g in out)
         return [g.text for g in out]
 
+    def _index(self, chunks: list[Chunk]) -> PaperIndex:
+        if self.index is None:
+            self.index = PaperIndex(chunks)
+        return self.index
+
+    # ---- map
     def map_prompts(self, meta: PaperMeta, chunks: list[Chunk]) -> list[Messages]:
-        return [_messages(render("notes", title=meta.title, section=c.section, text=c.text)) for c in chunks]
+        index = self._index(chunks)
+        prompts = []
+        for chunk in chunks:
+            key = index.key_sentences(chunk.index, self.key_sentences) if self.key_sentences else []
+            text = "\n".join(f"- {s.text}" for s in key) if key else chunk.text
+            prompts.append(_messages(render("notes", title=meta.title, section=chunk.section, text=text)))
+        return prompts
 
     def map(self, meta: PaperMeta, chunks: list[Chunk]) -> list[str]:
-        return self._generate("map", self.map_prompts(meta, chunks), self.note_tokens)
-
-    def _budget(self, title: str) -> int:
-        """Tokens of notes that fit a section prompt, with room for the answer."""
-        overhead = self.backend.prompt_tokens(
-            _messages(render("section", title=title, notes="", instruction=BLOG_SECTIONS[0].instruction))
-        )
-        room = self.backend.context_length - overhead - self.section_tokens - 8
-        return max(min(room, 1536), 32)
-
-    def _collapse(self, title: str, notes: list[str], budget: int) -> list[str]:
-        """Shorten notes in rounds until they fit ``budget`` tokens; never drop any unread."""
-        while self.backend.count_tokens("\n".join(notes)) > budget and len(notes) > 1:
-            groups: list[list[str]] = [[]]
-            for note in notes:
-                if groups[-1] and self.backend.count_tokens("\n".join(groups[-1] + [note])) > budget:
-                    groups.append([])
-                groups[-1].append(note)
-            if len(groups) == len(notes) and len(notes) > 1:  # each note alone fills the budget: pair them
-                groups = [notes[i : i + 2] for i in range(0, len(notes), 2)]
-            prompts = [_messages(render("collapse", title=title, notes="\n".join(g))) for g in groups]
-            notes = self._generate("collapse", prompts, self.note_tokens)
+        """Notes per chunk: the bullet lines the chunk's own text supports."""
+        raw = self._generate("map", self.map_prompts(meta, chunks), self.note_tokens)
+        notes = []
+        for chunk, text in zip(chunks, raw):
+            words, nums = content_words(chunk.text), numbers(chunk.text)
+            lines = [BULLET.sub("", line).strip() for line in text.splitlines()]
+            kept = [line for line in lines if line and is_supported(line, words, nums)]
+            notes.append("\n".join(f"- {line}" for line in kept))
         return notes
 
+    # ---- reduce
+    def evidence(self, chunks: list[Chunk]) -> list[list[KeySentence]]:
+        """For each blog section, the paper sentences it is written from, in reading order.
+
+        A sentence that an earlier section would quote is not offered again while others are left.
+        """
+        if self._evidence is None:
+            taken: set[str] = set()
+            self._evidence = []
+            for blog in BLOG_SECTIONS:
+                chosen = self._evidence_for(blog, chunks, taken)
+                taken.update(s.text for s in sorted(chosen, key=lambda s: -s.score)[: blog.quotes + 1])
+                self._evidence.append(chosen)
+        return self._evidence
+
+    def _evidence_for(self, blog: BlogSection, chunks: list[Chunk], taken: set[str]) -> list[KeySentence]:
+        index = self._index(chunks)
+        pool = [s for s in index.sentences if s.kind in blog.kinds] or list(index.sentences)
+        fresh = [s for s in pool if s.text not in taken]
+        pool = fresh if len(fresh) >= blog.quotes + 1 else pool
+        cue = re.compile(blog.cues, re.I) if blog.cues else None
+
+        def score(s: KeySentence) -> float:
+            bonus = 0.15 if cue and cue.search(s.text) else 0.0
+            bonus += 0.1 if blog.heading == "Results" and numbers(s.text) else 0.0
+            bonus += 0.1 * (len(blog.kinds) - blog.kinds.index(s.kind)) / len(blog.kinds) if s.kind in blog.kinds else 0
+            return s.score + bonus
+
+        chosen = sorted(pool, key=score, reverse=True)[:EVIDENCE_PER_SECTION]
+        return sorted(chosen, key=index.sentences.index)
+
     def reduce_prompts(self, meta: PaperMeta, chunks: list[Chunk], notes: list[str]) -> list[Messages]:
-        """One prompt per blog section, from the notes of matching chunks (collapsing them if needed)."""
-        budget = self._budget(meta.title)
+        """One prompt per blog section: its evidence sentences, then the matching notes, as many as fit."""
         prompts = []
-        for blog in BLOG_SECTIONS:
-            chosen = [n for c, n in zip(chunks, notes) if c.kind in blog.kinds and n.strip()]
-            if not chosen:
-                chosen = [n for n in notes if n.strip()]
-            chosen = self._collapse(meta.title, chosen, budget)
-            prompts.append(
-                _messages(render("section", title=meta.title, notes="\n".join(chosen), instruction=blog.instruction))
-            )
+        for blog, evidence in zip(BLOG_SECTIONS, self.evidence(chunks)):
+            lines = [f"- {s.text}" for s in evidence]
+            lines += [line for c, n in zip(chunks, notes) if c.kind in blog.kinds for line in n.splitlines()]
+            while True:
+                prompt = _messages(
+                    render("section", title=meta.title, notes="\n".join(lines), instruction=blog.instruction)
+                )
+                if len(lines) <= 1 or self.backend.prompt_tokens(prompt) + self.section_tokens <= min(
+                    self.backend.context_length, REDUCE_PROMPT_TOKENS
+                ):
+                    break
+                lines.pop()  # the notes go first, then the last evidence sentences
+            prompts.append(prompt)
         return prompts
+
+    def compose(self, blog: BlogSection, text: str, evidence: list[KeySentence], notes: str) -> str:
+        """Keep the generated sentences the evidence supports, cite their pages; quote the paper where too few hold."""
+        index = self.index
+        source = " ".join(s.text for s in evidence) + " " + notes
+        words = content_words(source)
+        flat = " ".join(BULLET.sub("", line) for line in text.splitlines())
+        kept = []
+        for _, sentence in split_sentences(flat):
+            if is_supported(sentence, words, index.paper_numbers if index else numbers(source)) and sentence not in kept:
+                kept.append(sentence)
+        parts = []
+        if kept:
+            parts.append(" ".join(_with_page(s, index.best_page(s, evidence) if index else None) for s in kept))
+        if len(kept) < blog.quotes and evidence:
+            quotes = sorted(evidence, key=lambda s: -s.score)[: blog.quotes - len(kept) + 1]
+            quotes = sorted(quotes, key=evidence.index)
+            label = "From the paper:" if kept else "From the paper (put it in your own words):"
+            parts.append(label + "\n\n" + "\n".join(f"- “{s.text}” (p. {s.page})" for s in quotes))
+        return "\n\n".join(parts)
 
     def reduce(self, meta: PaperMeta, chunks: list[Chunk], notes: list[str]) -> dict[str, str]:
         texts = self._generate("reduce", self.reduce_prompts(meta, chunks, notes), self.section_tokens)
-        return {blog.heading: text for blog, text in zip(BLOG_SECTIONS, texts)}
+        sections: dict[str, str] = {}
+        for blog, text, evidence in zip(BLOG_SECTIONS, texts, self.evidence(chunks)):
+            related = " ".join(n for c, n in zip(chunks, notes) if c.kind in blog.kinds)
+            sections[blog.heading] = self.compose(blog, text, evidence, related)
+        return sections
 
     def summarize(self, meta: PaperMeta, chunks: list[Chunk]) -> Summary:
         notes = self.map(meta, chunks)

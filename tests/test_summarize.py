@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
+import re
+from typing import Callable
+
 from pipeline.model import Generation
 from pipeline.records import Chunk, PaperMeta
 from pipeline.summarize import BLOG_SECTIONS, Summarizer
 
 META = PaperMeta(title="A Paper")
+HEADINGS = [b.heading for b in BLOG_SECTIONS]
+
+TEXTS = {
+    "introduction": "Machine translation with recurrent networks is slow because computation is sequential. "
+    "We propose the Transformer, a network based solely on attention mechanisms for translation.",
+    "method": "The encoder consists of a stack of six identical layers with attention sublayers. "
+    "Each layer computes scaled dot-product attention over all positions of the input sequence.",
+    "results": "The big Transformer model achieves a BLEU score of 28.4 on the English-to-German task. "
+    "It outperforms the best previously reported models by more than 2.0 BLEU points at lower cost.",
+    "limitations": "However, attention cost grows quadratically with the length of the input sequence. "
+    "Future work will study local attention restricted to a neighbourhood for long inputs.",
+}
 
 
 class ScriptedBackend:
-    """Answers each prompt with a label naming the chunk it saw; records every prompt (like llm's MockModel)."""
+    """Replies with ``reply(prompt)``; records every prompt (like llm's MockModel)."""
 
     name = "scripted"
 
-    def __init__(self, context_length: int = 4096):
+    def __init__(self, reply: Callable[[str], str], context_length: int = 4096):
+        self.reply = reply
         self.context_length = context_length
-        self.history: list[tuple[str, int]] = []  # (user prompt, max_new_tokens)
+        self.history: list[str] = []
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
@@ -25,59 +41,99 @@ class ScriptedBackend:
         return sum(self.count_tokens(m["content"]) for m in messages)
 
     def generate(self, prompts, max_new_tokens, on_done=None, batch_size=8):
-        replies = []
+        out = []
         for messages in prompts:
-            user = messages[-1]["content"]
-            self.history.append((user, max_new_tokens))
-            marker = next((w for w in user.split() if w.startswith("FACT-")), "none")
-            replies.append(Generation(text=f"- note {marker} " + "word " * 20, new_tokens=22))
+            self.history.append(messages[-1]["content"])
+            out.append(Generation(text=self.reply(messages[-1]["content"]), new_tokens=10))
         if on_done:
             on_done(len(prompts))
-        return replies
+        return out
 
 
-def _chunk(i: int, kind: str) -> Chunk:
-    return Chunk(i, kind.title(), kind, f"Text FACT-{kind}-{i} here.", 1, 1, 5)
+def _chunks() -> list[Chunk]:
+    return [
+        Chunk(i, kind.title(), kind, text, i + 1, i + 1, 40, [(0, i + 1)])
+        for i, (kind, text) in enumerate(TEXTS.items())
+    ]
 
 
-def test_each_blog_section_is_written_from_the_notes_of_matching_paper_sections():
-    backend = ScriptedBackend()
-    chunks = [_chunk(0, "introduction"), _chunk(1, "method"), _chunk(2, "results"), _chunk(3, "limitations")]
-    summary = Summarizer(backend).summarize(META, chunks)
-    assert list(summary.sections) == [b.heading for b in BLOG_SECTIONS]
-    maps, reduces = backend.history[:4], backend.history[4:]
-    assert len(reduces) == len(BLOG_SECTIONS)
-    by_heading = dict(zip(summary.sections, (p for p, _ in reduces)))
-    assert "FACT-results-2" in by_heading["Results"] and "FACT-method-1" not in by_heading["Results"]
-    assert "FACT-method-1" in by_heading["How it works"] and "FACT-results-2" not in by_heading["How it works"]
-    assert "FACT-limitations-3" in by_heading["Limitations"]
-    assert summary.generated_tokens == 22 * len(backend.history)
-    assert set(summary.prompt_hashes) >= {"notes", "section", "collapse", "system"}
+def _echo_first_sentence(prompt: str) -> str:
+    """A faithful 'model': repeats the first sentence it was given."""
+    first = re.search(r"^- (.+)$", prompt, re.M)
+    return first.group(1) if first else ""
 
 
-def test_a_section_with_no_matching_notes_falls_back_to_all_notes():
-    backend = ScriptedBackend()
-    summary = Summarizer(backend).summarize(META, [_chunk(0, "body")])
-    results_prompt = backend.history[1 + [b.heading for b in BLOG_SECTIONS].index("Results")][0]
-    assert "FACT-body-0" in results_prompt and summary.sections["Results"]
+def test_each_blog_section_is_written_from_the_sentences_of_matching_paper_sections():
+    backend = ScriptedBackend(_echo_first_sentence)
+    Summarizer(backend).summarize(META, _chunks())
+    reduces = dict(zip(HEADINGS, backend.history[len(TEXTS):]))
+    assert "28.4" in reduces["Results"] and "six identical layers" not in reduces["Results"]
+    assert "six identical layers" in reduces["How it works"] and "28.4" not in reduces["How it works"]
+    assert "quadratically" in reduces["Limitations"]
 
 
-def test_notes_that_overflow_the_context_are_collapsed_not_cut():
-    backend = ScriptedBackend(context_length=420)
-    chunks = [_chunk(i, "method") for i in range(40)]
-    progress = []
-    Summarizer(backend, section_tokens=100, progress=lambda s, d, t: progress.append(s)).summarize(META, chunks)
-    assert "collapse" in progress
-    collapse_prompts = [p for p, _ in backend.history if p.startswith('Paper: "A Paper"\n\nNotes:')]
-    seen = " ".join(collapse_prompts)
-    assert all(f"FACT-method-{i}" in seen for i in range(40))  # every note was read by some collapse call
-    how = [p for p, _ in backend.history if "explain how the method works" in p][0]
-    assert backend.count_tokens(how) + 100 <= 420
+def test_supported_sentences_are_kept_with_their_page():
+    summary = Summarizer(ScriptedBackend(_echo_first_sentence)).summarize(META, _chunks())
+    assert list(summary.sections) == HEADINGS
+    results = summary.sections["Results"]
+    assert "BLEU score of 28.4 on the English-to-German task (p. 3)." in results
+
+
+def test_invented_numbers_and_filler_are_dropped_and_the_paper_quoted_instead():
+    def invent(prompt: str) -> str:
+        return "Here are the results. The model reaches 97.5% accuracy on ImageNet with 12 layers."
+
+    summary = Summarizer(ScriptedBackend(invent)).summarize(META, _chunks())
+    for heading, text in summary.sections.items():
+        assert "97.5" not in text and "Here are" not in text, heading
+        assert "From the paper" in text and "“" in text
+    assert re.search(r"“[^”]*28\.4[^”]*” \(p\. 3\)", summary.sections["Results"])
+    assert all(note == "" for note in summary.notes)  # the map notes were unsupported too
+
+
+def test_map_notes_keep_only_supported_bullets():
+    def notes(prompt: str) -> str:
+        return "- The encoder consists of a stack of six identical layers.\n- It was trained on 900 GPUs in Paris."
+
+    summary = Summarizer(ScriptedBackend(notes)).summarize(META, _chunks())
+    method_note = summary.notes[1]
+    assert "six identical layers" in method_note and "900 GPUs" not in method_note
+
+
+def test_notes_read_key_sentences_and_prompts_fit_a_small_context():
+    long_chunks = [
+        Chunk(i, "Method", "method", " ".join(f"Layer {j} computes attention for token group {i}." for j in range(60)),
+              1, 1, 400, [(0, 1)])
+        for i in range(12)
+    ]
+    backend = ScriptedBackend(_echo_first_sentence, context_length=300)
+    summarizer = Summarizer(backend, section_tokens=60, key_sentences=3)
+    summarizer.summarize(META, long_chunks)
+    maps, reduces = backend.history[:12], backend.history[12:]
+    assert all(p.count("\n- ") == 3 for p in maps)  # three key sentences, not the whole chunk
+    assert all(backend.count_tokens(p) + 60 <= 300 for p in reduces)
+    whole = Summarizer(ScriptedBackend(_echo_first_sentence), key_sentences=0).map_prompts(META, long_chunks)
+    assert long_chunks[0].text in whole[0][-1]["content"]
 
 
 def test_tiny_model_summary_has_every_section(tiny_backend):
-    chunks = [_chunk(0, "introduction"), _chunk(1, "results")]
-    summary = Summarizer(tiny_backend, note_tokens=8, section_tokens=8).summarize(META, chunks)
-    assert list(summary.sections) == [b.heading for b in BLOG_SECTIONS]
-    assert len(summary.notes) == 2
+    summary = Summarizer(tiny_backend, note_tokens=8, section_tokens=8).summarize(META, _chunks())
+    assert list(summary.sections) == HEADINGS
+    assert all(text.strip() for text in summary.sections.values())
+    assert len(summary.notes) == len(TEXTS)
     assert summary.model == tiny_backend.name and summary.generated_tokens > 0
+
+
+def test_no_paper_sentence_is_quoted_in_two_sections_while_fresh_ones_are_left():
+    topics = ["encoder", "decoder", "softmax", "dropout", "optimizer", "tokenizer", "embedding", "schedule"]
+    kinds = ["abstract", "introduction", "method", "results", "limitations", "conclusion"]
+    chunks = [
+        Chunk(i, kind.title(), kind,
+              " ".join(f"The {t} design choice number {k} matters greatly for {kind} quality here." for k, t in
+                       enumerate(topics)), i + 1, i + 1, 80, [(0, i + 1)])
+        for i, kind in enumerate(kinds)
+    ]
+    summary = Summarizer(ScriptedBackend(lambda prompt: "")).summarize(META, chunks)
+    quotes = re.findall(r"“([^”]+)”", "\n".join(summary.sections.values()))
+    assert len(quotes) >= len(BLOG_SECTIONS)
+    assert len(set(quotes)) == len(quotes)

@@ -1,0 +1,129 @@
+"""Key sentences of a paper, and whether a machine-written sentence is supported by the paper.
+
+A tiny local model left to write freely invents numbers, names and whole
+methods. So the pipeline carries faithfulness instead of the model: it ranks
+the paper's own sentences (TF-IDF, scikit-learn), gives the model only the
+ones that hold the facts a blog section needs, and keeps a generated sentence
+only when its numbers occur in the paper and most of its content words occur
+in the sentences it was written from.
+
+TF-IDF was picked over BM25 and sentence embeddings: it ranks a whole paper in
+milliseconds, is deterministic, needs no model download, and lexical overlap is
+exactly what a number-and-term check needs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+from .records import Chunk
+
+# A sentence ends at . ! ? followed by space and a capital, bracket or quote, but not after
+# an abbreviation that usually goes on ("et al. [3]", "Fig. 2", "e.g. BERT").
+_ABBREV = r"(?<!\bet al\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bFig\.)(?<!\bEq\.)(?<!\bSec\.)(?<!\bvs\.)(?<!\bcf\.)(?<!\bNo\.)"
+SENTENCE_END = re.compile(_ABBREV + r"(?<=[.!?])\s+(?=[A-Z(\[\"“])")
+NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+WORD = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
+FILLER = re.compile(
+    r"^(here (is|are)|sure|certainly|in summary|the (original|above|revised) (sentence|text|answer)|"
+    r"(this|the) (article|text|document) (is|discusses|explores|talks))",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class KeySentence:
+    text: str
+    page: int
+    chunk: int
+    kind: str
+    score: float
+
+
+def split_sentences(text: str) -> list[tuple[int, str]]:
+    """(offset, sentence) pairs; line breaks inside a sentence become spaces."""
+    out, start = [], 0
+    for match in SENTENCE_END.finditer(text):
+        out.append((start, text[start : match.start()]))
+        start = match.end()
+    out.append((start, text[start:]))
+    return [(o, " ".join(s.split())) for o, s in out if s.strip()]
+
+
+def is_prose(sentence: str) -> bool:
+    """A sentence worth quoting: not a table row, an equation or a stray heading."""
+    if not 40 <= len(sentence) <= 400:
+        return False
+    letters = sum(c.isalpha() or c == " " for c in sentence)
+    return letters / len(sentence) > 0.8 and len(WORD.findall(sentence)) >= 5
+
+
+def numbers(text: str) -> set[str]:
+    return {n.replace(",", "") for n in NUMBER.findall(text)}
+
+
+def _stem(word: str) -> str:
+    return word.lower()[:6]
+
+
+def content_words(text: str) -> set[str]:
+    return {_stem(w) for w in WORD.findall(text) if w.lower() not in ENGLISH_STOP_WORDS}
+
+
+def support(sentence: str, source_words: set[str], source_numbers: set[str]) -> float:
+    """Share of the sentence's content words found in the source; 0 if it holds a number the source lacks."""
+    if numbers(sentence) - source_numbers:
+        return 0.0
+    words = content_words(sentence)
+    if len(words) < 3:
+        return 0.0
+    return len(words & source_words) / len(words)
+
+
+def is_supported(sentence: str, source_words: set[str], source_numbers: set[str], threshold: float = 0.75) -> bool:
+    return not FILLER.match(sentence.strip()) and support(sentence, source_words, source_numbers) >= threshold
+
+
+class PaperIndex:
+    """TF-IDF over every prose sentence of the chunks; ranks sentences within a chunk and against a query."""
+
+    def __init__(self, chunks: list[Chunk]):
+        seen: set[str] = set()
+        self.sentences: list[KeySentence] = []
+        for chunk in chunks:
+            for offset, text in split_sentences(chunk.text):
+                if is_prose(text) and text not in seen:  # chunks overlap: count each sentence once
+                    seen.add(text)
+                    self.sentences.append(KeySentence(text, chunk.page_at(offset), chunk.index, chunk.kind, 0.0))
+        self.paper_numbers = set().union(*(numbers(c.text) for c in chunks)) if chunks else set()
+        if not self.sentences:
+            self.vectors = None
+            return
+        self.vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True)
+        self.vectors = self.vectorizer.fit_transform([s.text for s in self.sentences])
+        centre = np.asarray(self.vectors.mean(axis=0)).ravel()
+        scores = self.vectors @ centre  # how central a sentence is to the whole paper
+        self.sentences = [
+            KeySentence(s.text, s.page, s.chunk, s.kind, float(score)) for s, score in zip(self.sentences, scores)
+        ]
+
+    def in_chunk(self, index: int) -> list[KeySentence]:
+        return [s for s in self.sentences if s.chunk == index]
+
+    def key_sentences(self, index: int, k: int) -> list[KeySentence]:
+        """The ``k`` most central sentences of chunk ``index``, in reading order."""
+        ranked = sorted(self.in_chunk(index), key=lambda s: -s.score)[:k]
+        return sorted(ranked, key=lambda s: self.sentences.index(s))
+
+    def best_page(self, sentence: str, candidates: list[KeySentence]) -> int | None:
+        """The page of the candidate that best matches ``sentence``."""
+        if self.vectors is None or not candidates:
+            return None
+        query = self.vectorizer.transform([sentence])
+        matrix = self.vectorizer.transform([c.text for c in candidates])
+        similarity = (matrix @ query.T).toarray().ravel()
+        return candidates[int(similarity.argmax())].page if similarity.max() > 0 else None
