@@ -122,10 +122,8 @@ def draft(
 
 def _register_review_commands() -> None:
     """review, check, publish and list live in their own module; it adds its commands to ``app``."""
-    try:
-        from .cli_review import register
-    except ImportError:
-        return
+    from .cli_review import register
+
     register(app)
 
 

@@ -1,0 +1,252 @@
+"""``paperdraft publish``: the gate, the formats, idempotency, no overwriting, path safety, sharing."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.config import load_settings
+from pipeline.draft import is_edited, parse
+from pipeline.publish import (
+    SHARE_LIMIT,
+    NotReadyError,
+    PostConflictError,
+    emails_in_text,
+    emails_on_first_page,
+    publish,
+    share_text,
+)
+from pipeline.records import PaperMeta
+from tests.conftest import corpus_file
+from tests.test_review import GOOD, META, SECTION_TEXT, make_draft
+
+DAY = date(2024, 5, 1)
+NAME = "2024-05-01-attention-is-all-you-need"
+
+
+def front_of(text: str) -> dict:
+    match = re.match(r"\A---\n(.*?)\n---\n", text, re.S)
+    assert match, text[:200]
+    return yaml.safe_load(match.group(1))
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.fixture
+def settings():
+    return load_settings()
+
+
+def test_the_gate_refuses_placeholder_short_and_copied_critiques_then_publishes(tmp_path: Path):
+    blog = tmp_path / "site" / "_posts"
+    copied = f"{GOOD} " + SECTION_TEXT["How it works"]
+    for critique, why in [(None, "placeholder"), ("I liked it a lot.", "words of your own"),
+                          (copied, "copied from the machine-written section 'How it works'")]:
+        drafts = tmp_path / f"drafts-{len(critique or '')}"
+        path = make_draft(drafts, critique)
+        before = path.read_text()
+        result = run("publish", str(path), "--to", str(blog))
+        assert result.exit_code == 1
+        assert why in result.stderr
+        assert "write your critique under ## My critique, then run paperdraft check" in result.stderr
+        assert path.read_text() == before and not blog.exists()
+    path = make_draft(tmp_path / "drafts", GOOD)
+    result = run("publish", str(path), "--to", str(blog))
+    assert result.exit_code == 0, result.output
+    (post,) = blog.glob("*.md")
+    assert f"written: {post}" in result.stdout
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}-attention-is-all-you-need\.md", post.name)
+
+
+@pytest.mark.parametrize("fmt", ["jekyll", "hugo", "quarto"])
+def test_each_format_gets_the_front_matter_it_expects(fmt: str, tmp_path: Path, settings):
+    draft = make_draft(tmp_path / "drafts", GOOD)
+    result = publish(draft, tmp_path / "blog", fmt, settings, today=DAY)
+    ext = "qmd" if fmt == "quarto" else "md"
+    assert result.post == tmp_path / "blog" / f"{NAME}.{ext}" and result.status == "written"
+    text = result.post.read_text()
+    front = front_of(text)
+    assert front["title"] == META.title and front["date"] == DAY
+    tags_key = "categories" if fmt == "quarto" else "tags"
+    assert front[tags_key] == ["cs.CL", "cs.LG"]
+    paper = front["params"] if fmt == "hugo" else front
+    assert paper["arxiv_url"] == META.url and paper["paper_authors"] == META.authors
+    if fmt == "jekyll":
+        assert front["layout"] == "post"
+    if fmt == "hugo":
+        assert front["draft"] is False and front["slug"] == "attention-is-all-you-need"
+    for internal in ("content_hash", "prompt_hashes", "generated_at", "status", "source"):
+        assert internal not in front
+    body = text.split("\n---\n", 1)[1]
+    assert "<!--" not in text and "TODO" not in text and "# Attention Is All You Need" not in body
+    assert GOOD in body and SECTION_TEXT["Results"] in body
+    assert "drafted by tiny-test-model with paperdraft" in body.rsplit("\n---\n", 1)[1]  # the footer is kept
+
+
+def test_plain_format_has_a_title_heading_and_a_metadata_line(tmp_path: Path, settings):
+    draft = make_draft(tmp_path / "drafts", GOOD)
+    post = publish(draft, tmp_path / "blog", "plain", settings, today=DAY).post
+    lines = post.read_text().splitlines()
+    assert post.name == f"{NAME}.md" and not lines[0].startswith("---")
+    assert lines[0] == "# Attention Is All You Need"
+    assert lines[2] == f"*Published 2024-05-01 · [arXiv:1706.03762]({META.url}) · cs.CL, cs.LG*"
+    assert sum(line.startswith("# ") for line in lines) == 1
+
+
+def test_publishing_marks_the_draft_and_keeps_its_content_hash(tmp_path: Path, settings):
+    draft = make_draft(tmp_path / "drafts", GOOD)
+    before_front, before_body = parse(draft.read_text())
+    edited = is_edited(draft)
+    post = publish(draft, tmp_path / "blog", "jekyll", settings, today=DAY).post
+    front, body = parse(draft.read_text())
+    assert body == before_body and front["content_hash"] == before_front["content_hash"]
+    assert is_edited(draft) == edited
+    assert front["status"] == "published" and front["published_to"] == str(post.resolve())
+    assert front["published_at"] == "2024-05-01" and front["published_format"] == "jekyll"
+    assert not list(tmp_path.rglob(".*.tmp"))
+    rows = run("list", "--drafts-dir", str(tmp_path / "drafts"), "--json").stdout
+    assert '"status": "published"' in rows
+
+
+def test_publishing_twice_gives_the_same_post_even_on_another_day(tmp_path: Path, settings):
+    draft = make_draft(tmp_path / "drafts", GOOD)
+    blog = tmp_path / "blog"
+    first = publish(draft, blog, "jekyll", settings, today=DAY)
+    content, draft_text = first.post.read_text(), draft.read_text()
+    again = publish(draft, blog, "jekyll", settings, today=date(2024, 6, 2))
+    assert again.status == "unchanged" and again.post == first.post
+    assert first.post.read_text() == content and draft.read_text() == draft_text
+    assert sorted(p.name for p in blog.iterdir()) == [f"{NAME}.md", f"{NAME}.share.txt"]
+
+
+def test_a_changed_draft_updates_its_post_in_place(tmp_path: Path, settings):
+    draft = make_draft(tmp_path / "drafts", GOOD)
+    blog = tmp_path / "blog"
+    first = publish(draft, blog, "hugo", settings, today=DAY)
+    draft.write_text(draft.read_text().replace("helps a lot.", "helps a lot. Still, I would teach from it."))
+    second = publish(draft, blog, "hugo", settings, today=date(2025, 1, 1))
+    assert second.status == "updated" and second.post == first.post
+    assert "I would teach from it." in first.post.read_text() and front_of(first.post.read_text())["date"] == DAY
+    assert len(list(blog.glob("*.md"))) == 1
+
+
+def test_a_post_edited_after_publishing_is_never_overwritten(tmp_path: Path, settings):
+    draft = make_draft(tmp_path / "drafts", GOOD)
+    blog = tmp_path / "blog"
+    post = publish(draft, blog, "jekyll", settings, today=DAY).post
+    post.write_text(post.read_text() + "\nAn update I wrote on the blog itself.\n")
+    edited = post.read_text()
+    draft.write_text(draft.read_text().replace("helps a lot.", "helps a lot. Another thought."))
+    with pytest.raises(PostConflictError, match="changed after paperdraft published it"):
+        publish(draft, blog, "jekyll", settings, today=DAY)
+    assert post.read_text() == edited
+    result = run("publish", str(draft), "--to", str(blog))
+    assert result.exit_code == 1 and "not overwriting it" in result.stderr and post.read_text() == edited
+
+
+def test_a_foreign_file_at_the_target_is_never_overwritten(tmp_path: Path, settings):
+    draft = make_draft(tmp_path / "drafts", GOOD)
+    blog = tmp_path / "blog"
+    blog.mkdir()
+    (blog / f"{NAME}.md").write_text("someone else's post\n")
+    with pytest.raises(PostConflictError):
+        publish(draft, blog, "jekyll", settings, today=DAY)
+    assert (blog / f"{NAME}.md").read_text() == "someone else's post\n"
+    assert parse(draft.read_text())[0]["status"] == "draft"
+
+
+@pytest.mark.parametrize("title, arxiv_id", [
+    ("../../../etc/passwd", "1706.03762"),
+    ("/tmp/absolute/evil", None),
+    ("nul\x00byte/../x", None),
+    ("A" * 5000, None),
+    ("\uff0e\uff0e\uff0f\uff0e\uff0e\uff0fevil", None),  # full-width "../../"
+    ("\u2024\u2024\u2215\u2024\u2024\u2215evil", None),  # one-dot leaders and division slash
+    ("\u202e\u2066 ..\\..\\", "../../../x"),  # bidi overrides, backslashes, a hostile id
+])
+def test_a_crafted_title_or_id_never_writes_outside_the_blog_folder(title: str, arxiv_id, tmp_path: Path, settings):
+    meta = PaperMeta(title=title, authors=["Eve"], arxiv_id=arxiv_id, url="https://arxiv.org/abs/1706.03762")
+    draft = make_draft(tmp_path / "drafts", GOOD, meta=meta)
+    blog = tmp_path / "work" / "blog"
+    blog.mkdir(parents=True)
+    outside = {p for p in tmp_path.rglob("*") if blog not in p.parents}
+    result = publish(draft, blog, "jekyll", settings, today=DAY)
+    assert result.post.parent == blog and result.share.parent == blog
+    assert re.fullmatch(r"2024-05-01-[a-z0-9]+(-[a-z0-9]+)*\.md", result.post.name)
+    assert len(result.post.name) <= 90
+    assert {p for p in tmp_path.rglob("*") if blog not in p.parents} == outside  # the draft was there before
+    assert sorted(p.name for p in blog.iterdir()) == sorted([result.post.name, result.share.name])
+    assert front_of(result.post.read_text())["title"] == title
+
+
+def test_a_crafted_published_to_in_the_draft_is_not_followed(tmp_path: Path, settings):
+    draft = make_draft(tmp_path / "drafts", GOOD)
+    victim = tmp_path / "outside" / "2024-01-01-evil.md"
+    victim.parent.mkdir()
+    front, body = parse(draft.read_text())
+    front.update(published_to=str(victim), published_format="jekyll", published_hash="0" * 64)
+    draft.write_text("---\n" + yaml.safe_dump(front) + "---\n\n" + body)
+    result = publish(draft, tmp_path / "blog", "jekyll", settings, today=DAY)
+    assert result.post == tmp_path / "blog" / f"{NAME}.md" and not victim.exists()
+
+
+def test_share_text_has_title_take_and_link_within_280_characters(tmp_path: Path, settings):
+    draft = make_draft(tmp_path / "drafts", GOOD)
+    result = publish(draft, tmp_path / "blog", "jekyll", settings, today=DAY)
+    take = "The evidence for the main claim is narrower than the title suggests."
+    assert result.share_text == f"{META.title}: {take}\n{META.url}"
+    assert result.share.read_text() == result.share_text + "\n"
+    out = run("publish", str(draft), "--to", str(tmp_path / "blog")).stdout
+    assert result.share_text in out
+
+
+def test_share_text_shortens_the_take_not_the_link():
+    text = share_text("A title", "word " * 200, "https://arxiv.org/abs/1706.03762v5")
+    assert len(text) <= SHARE_LIMIT and text.startswith("A title: word") and text.endswith("…\nhttps://arxiv.org/abs/1706.03762v5")
+    huge = share_text("T" * 400, "take", None)
+    assert len(huge) <= SHARE_LIMIT
+
+
+def test_emails_in_text_expand_braces():
+    text = ("{jacobdevlin,mingweichang, kentonl}@google.com and\n{adosovitskiy,\nneilhoulsby}@google.com; "
+            "jimmy@psi.utoronto.ca. Again: kentonl@google.com")
+    assert emails_in_text(text) == ["jacobdevlin@google.com", "mingweichang@google.com", "kentonl@google.com",
+                                    "adosovitskiy@google.com", "neilhoulsby@google.com", "jimmy@psi.utoronto.ca"]
+    assert emails_in_text("no address @ here, not@tld") == []
+
+
+def test_emails_on_the_first_page_of_a_real_pdf(tmp_path: Path):
+    pdf = corpus_file("pdfs/1706.03762v5.pdf")
+    emails = emails_on_first_page(pdf)
+    assert emails[:2] == ["avaswani@google.com", "noam@google.com"] and "aidan@cs.toronto.edu" in emails
+    junk = tmp_path / "junk.pdf"
+    junk.write_bytes(b"%PDF-1.4 not really")
+    assert emails_on_first_page(junk) == []
+
+
+def test_publish_lists_emails_from_the_cached_pdf(tmp_path: Path, isolated_home: Path):
+    pdf = corpus_file("pdfs/1706.03762v5.pdf")
+    cached = isolated_home / "cache" / "pdfs" / "1706.03762v5.pdf"
+    cached.parent.mkdir(parents=True)
+    cached.symlink_to(pdf)
+    draft = make_draft(tmp_path / "drafts", GOOD)
+    result = run("publish", "1706.03762", "--drafts-dir", str(tmp_path / "drafts"), "--to", str(tmp_path / "blog"))
+    assert result.exit_code == 0, result.output
+    assert re.search(r"e-mail addresses on the paper's first page: avaswani@google\.com, noam@google\.com",
+                     result.stdout)
+    assert draft.exists()
+
+
+def test_not_ready_error_carries_the_findings(tmp_path: Path, settings):
+    draft = make_draft(tmp_path / "drafts")
+    with pytest.raises(NotReadyError) as caught:
+        publish(draft, tmp_path / "blog", "jekyll", settings)
+    assert {f.severity for f in caught.value.findings} == {"error"} and len(caught.value.findings) == 2
