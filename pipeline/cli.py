@@ -82,7 +82,9 @@ def draft(
     sources: Annotated[list[str], typer.Argument(help="arXiv ids or URLs, local PDFs, or .txt/.md files.")],
     model: Annotated[Optional[str], typer.Option(help="Hugging Face Hub id or local model folder.")] = None,
     drafts_dir: Annotated[Optional[Path], typer.Option(help="Where drafts are written.")] = None,
-    force: Annotated[bool, typer.Option(help="Redraft even an edited draft (a backup is kept).")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Also replace sections you edited (a backup is kept). Your critique is never touched.")
+    ] = False,
 ) -> None:
     """Draft a blog post for each SOURCE, leaving the critique to you."""
     from .core import draft_one
@@ -114,8 +116,13 @@ def draft(
                 raise fail(exc) from None
             err.print(f"[bold red]error:[/] {ref.raw}: {exc}", highlight=False)
             continue
-        note = f" (your edited version is kept at {result.backup})" if result.backup else ""
-        out.print(f"{result.status}: {result.path}{note}", highlight=False)
+        out.print(f"{result.status}: {result.path}", highlight=False)
+        if result.status == "merged":
+            out.print(f"  updated: {', '.join(result.updated) or 'nothing'}", highlight=False)
+        if result.kept:
+            out.print(f"  kept as you edited them: {', '.join(result.kept)}", highlight=False)
+        if result.backup:
+            out.print(f"  your previous version is saved at {result.backup}", highlight=False)
     if failures:
         raise typer.Exit(1)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import arxiv_api
+from .aids import critique_aids
 from .chunk import chunk_document
 from .config import Settings
 from .draft import write_draft
@@ -95,4 +96,6 @@ def draft_one(
     chunks = chunk(doc, backend, settings, meta.title)
     summary = summarize(meta, chunks, backend, settings, progress)
     name = None if ref.arxiv_id else Path(ref.path or ref.raw).stem
-    return write_draft(meta, summary, ref.raw, settings.drafts_dir, name=name, force=force)
+    return write_draft(
+        meta, summary, ref.raw, settings.drafts_dir, name=name, force=force, aids=critique_aids(doc)
+    )

@@ -2,7 +2,8 @@
 
 The pipeline writes every section but ``## My critique``, which holds only
 guiding questions and a ``TODO(author)`` line. The front matter keeps a hash
-of the body as generated, so an edited draft is never overwritten unnoticed.
+of each machine-written section, so drafting again replaces only what the
+author left untouched (see ``merge``).
 """
 
 from __future__ import annotations
@@ -18,22 +19,29 @@ import yaml
 from slugify import slugify
 
 from .errors import DraftConflictError
+from .merge import machine_hashes, merge
 from .records import DraftResult, PaperMeta, Summary
 
 CRITIQUE_HEADING = "## My critique"
 TODO_MARK = "TODO(author)"
-CRITIQUE_TEMPLATE = f"""{CRITIQUE_HEADING}
-
-<!-- This section is yours: paperdraft never writes it. Argue from the paper, with reasons.
+GUIDE = """<!-- This section is yours: paperdraft never writes it. Argue from the paper, with reasons.
   - Does the evidence support the main claim? Which result would change your mind?
   - Which baselines, ablations or datasets are missing?
   - What does the method assume that may not hold in practice?
   - Could you reproduce it: are the code, data and compute available?
   - Where would you use this, and where would you not?
--->
+-->"""
+PLACEHOLDER = f"{TODO_MARK}: write your critique here, in your own words."
 
-{TODO_MARK}: write your critique here, in your own words.
-"""
+
+def critique_section(aids: list[str]) -> str:
+    """The critique section as drafted: guiding questions, facts to check, and the placeholder."""
+    parts = [CRITIQUE_HEADING, GUIDE]
+    if aids:
+        facts = "\n".join(f"  - {line.replace('-->', '→')}" for line in aids)
+        parts.append(f"<!-- Facts from the paper to check before you judge it (found by paperdraft):\n{facts}\n-->")
+    parts.append(PLACEHOLDER)
+    return "\n\n".join(parts)
 FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 
 
@@ -62,13 +70,13 @@ def clean_machine_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() or "_(the model wrote nothing here)_"
 
 
-def render_body(meta: PaperMeta, summary: Summary) -> str:
+def render_body(meta: PaperMeta, summary: Summary, aids: list[str] | None = None) -> str:
     link = f"[arXiv:{meta.versioned_id}]({meta.url})" if meta.arxiv_id and meta.url else "a local file"
     authors = ", ".join(meta.authors) if meta.authors else "unknown authors"
     parts = [f"# {meta.title}", f"*{authors}* · {link}"]
     for heading, text in summary.sections.items():
         parts.append(f"## {heading}\n\n{clean_machine_text(text)}")
-    parts.append(CRITIQUE_TEMPLATE.strip())
+    parts.append(critique_section(aids or []))
     parts.append(
         f"---\n\n*The summary above was drafted by {summary.model} with paperdraft. "
         "The critique is the author's own.*"
@@ -112,12 +120,6 @@ def parse(text: str) -> tuple[dict | None, str]:
     return (front if isinstance(front, dict) else None), body.removeprefix("\n")
 
 
-def is_edited(path: Path) -> bool:
-    """Whether the author changed the draft since paperdraft wrote it."""
-    front, body = parse(path.read_text(encoding="utf-8"))
-    return front is None or front.get("content_hash") != _body_hash(body)
-
-
 def atomic_write(path: Path, text: str) -> None:
     """Write to a temp file in the same folder, then rename: a crash never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -134,24 +136,53 @@ def atomic_write(path: Path, text: str) -> None:
 
 
 def write_draft(
-    meta: PaperMeta, summary: Summary, source: str, drafts_dir: Path, *, name: str | None = None, force: bool = False
+    meta: PaperMeta,
+    summary: Summary,
+    source: str,
+    drafts_dir: Path,
+    *,
+    name: str | None = None,
+    force: bool = False,
+    aids: list[str] | None = None,
 ) -> DraftResult:
-    """Write the draft; refuse to overwrite one the author edited, unless ``force`` (which keeps a backup)."""
+    """Write the draft. Drafting a paper again merges: the author's critique and edited sections are kept.
+
+    ``force`` also replaces machine sections the author edited, after keeping a backup of the whole draft;
+    it never touches the critique.
+    """
     path = draft_path(meta, drafts_dir, name)
-    body = render_body(meta, summary)
-    text = compose(render_front(meta, summary, source, body), body)
+    body = render_body(meta, summary, aids)
+    front = render_front(meta, summary, source, body)
+    if not path.exists():
+        front["section_hashes"] = machine_hashes(body)
+        atomic_write(path, compose(front, body))
+        return DraftResult(path=str(path), status="written", meta=meta, updated=list(summary.sections))
+
+    old_text = path.read_text(encoding="utf-8")
+    old_front, old_body = parse(old_text)
+    if old_front is None:
+        if not force:
+            raise DraftConflictError(
+                f"{path} has no readable front matter, so paperdraft cannot tell your text from its own",
+                hint="fix the front matter, or use --force to redraft it (your version is kept as a backup)",
+            )
+        old_front, old_body = {}, ""
+    merged = merge(old_body, old_front.get("section_hashes") or {}, body, force=force)
     backup = None
-    status = "written"
-    if path.exists():
-        status = "replaced"
-        if is_edited(path):
-            if not force:
-                raise DraftConflictError(
-                    f"{path} has been edited since it was drafted; not overwriting it",
-                    hint="use --force to redraft it (your version is kept as a backup)",
-                )
-            stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
-            backup = path.with_name(f"{path.name}.bak-{stamp}")
-            atomic_write(backup, path.read_text(encoding="utf-8"))
-    atomic_write(path, text)
-    return DraftResult(path=str(path), status=status, meta=meta, backup=str(backup) if backup else None)
+    if merged.overwritten or not old_front:
+        stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+        backup = path.with_name(f"{path.name}.bak-{stamp}")
+        atomic_write(backup, old_text)
+    keep = {k: v for k, v in old_front.items() if k not in front and k != "generated_at"}
+    if old_front.get("status"):
+        front["status"] = old_front["status"]
+    front.update(keep)
+    front["content_hash"] = _body_hash(merged.body)
+    front["section_hashes"] = merged.hashes
+    if merged.body == old_body and not merged.overwritten:
+        return DraftResult(path=str(path), status="unchanged", meta=meta, kept=merged.kept)
+    atomic_write(path, compose(front, merged.body))
+    return DraftResult(
+        path=str(path), status="merged", meta=meta, backup=str(backup) if backup else None,
+        updated=merged.updated + merged.overwritten, kept=merged.kept,
+    )

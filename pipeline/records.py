@@ -158,6 +158,8 @@ class DraftResult:
     """What ``draft_one`` did: the file, and whether it was written."""
 
     path: str
-    status: Literal["written", "unchanged", "replaced"]
+    status: Literal["written", "merged", "unchanged"]
     meta: PaperMeta
     backup: str | None = None
+    updated: list[str] = field(default_factory=list)  # sections written anew
+    kept: list[str] = field(default_factory=list)  # sections the author edited, kept as they were

@@ -19,13 +19,13 @@ from typing import Callable, Iterator, Literal
 
 import yaml
 
-from .draft import CRITIQUE_HEADING, TODO_MARK
+from .draft import CRITIQUE_HEADING, PLACEHOLDER, TODO_MARK
 from .errors import PaperdraftError
 
 Severity = Literal["error", "warning"]
 REQUIRED_KEYS = ("title", "status")
 STATUSES = ("draft", "reviewed", "published")
-PLACEHOLDER = f"{TODO_MARK}: write your critique here, in your own words."
+
 NGRAM = 8  # this many words in a row shared with the summary count as copied
 MIN_SENTENCE_WORDS = 5  # shorter identical sentences ("I agree.") are not copying
 RULE = re.compile(r"^---[ \t]*$", re.M)

@@ -60,11 +60,11 @@ def test_draft_an_arxiv_id_against_the_local_server(arxiv_server, tiny_model_dir
 
     # a second run reuses the cached PDF, and replaces an untouched draft
     again = run("draft", "1706.03762v5", "--model", str(tiny_model_dir), "--drafts-dir", str(drafts))
-    assert again.exit_code == 0 and "replaced:" in again.output
+    assert again.exit_code == 0 and again.output.startswith("unchanged:")
     assert arxiv_server.count("/pdf/") == 1
 
 
-def test_an_edited_draft_is_kept_unless_forced(tiny_model_dir: Path, tmp_path: Path):
+def test_drafting_again_keeps_the_authors_critique(tiny_model_dir: Path, tmp_path: Path):
     drafts = tmp_path / "drafts"
     args = ["draft", str(SAMPLE), "--model", str(tiny_model_dir), "--drafts-dir", str(drafts)]
     assert run(*args).exit_code == 0
@@ -73,14 +73,11 @@ def test_an_edited_draft_is_kept_unless_forced(tiny_model_dir: Path, tmp_path: P
     edited = path.read_text().replace(f"{TODO_MARK}: write your critique here, in your own words.", "My view.")
     path.write_text(edited)
 
-    refused = run(*args)
-    assert refused.exit_code == 1 and "edited" in refused.output
-    assert path.read_text() == edited
-
-    forced = run(*args, "--force")
-    assert forced.exit_code == 0 and "kept at" in forced.output
-    (backup,) = drafts.glob("*.bak-*")
-    assert backup.read_text() == edited
+    again = run(*args)
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith(("unchanged:", "merged:"))
+    assert "My view." in path.read_text() and TODO_MARK not in path.read_text()
+    assert not list(drafts.glob("*.bak-*"))
 
 
 def test_local_file_metadata_comes_from_the_file(tiny_model_dir: Path, tmp_path: Path):

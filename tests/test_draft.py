@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.draft import CRITIQUE_HEADING, TODO_MARK, clean_machine_text, draft_path, is_edited, parse, write_draft
+from pipeline.draft import CRITIQUE_HEADING, TODO_MARK, clean_machine_text, draft_path, parse, write_draft
 from pipeline.errors import DraftConflictError
 from pipeline.records import PaperMeta, Summary
 from pipeline.summarize import BLOG_SECTIONS
@@ -44,7 +44,7 @@ def test_draft_has_front_matter_sections_in_order_and_an_empty_critique(tmp_path
     without_comments = re.sub(r"<!--.*?-->", "", critique, flags=re.S).strip()
     assert without_comments.startswith(TODO_MARK) and without_comments.count("\n") == 0
     assert "tiny-test-model" in body.rsplit("---", 1)[1]  # the footer names the model
-    assert not is_edited(path)
+    assert set(front["section_hashes"]) >= {b.heading for b in BLOG_SECTIONS}
 
 
 def test_model_text_cannot_break_the_structure(tmp_path: Path):
@@ -55,28 +55,16 @@ def test_model_text_cannot_break_the_structure(tmp_path: Path):
     assert body.count(TODO_MARK) == 1 and body.count("<!--") == 1
 
 
-def test_edited_draft_is_refused_then_force_keeps_a_backup(tmp_path: Path):
+def test_broken_front_matter_is_refused_unless_forced(tmp_path: Path):
     path = Path(write_draft(META, _summary(), "1706.03762", tmp_path).path)
-    again = write_draft(META, _summary("Other words."), "1706.03762", tmp_path)
-    assert again.status == "replaced" and "Other words." in path.read_text()
-
-    edited = path.read_text().replace(f"{TODO_MARK}: write your critique here", "I doubt the BLEU gains")
-    path.write_text(edited)
-    assert is_edited(path)
-    with pytest.raises(DraftConflictError, match="edited"):
+    broken = path.read_text().replace("status: draft", "status: [unclosed")
+    path.write_text(broken)
+    with pytest.raises(DraftConflictError, match="front matter"):
         write_draft(META, _summary(), "1706.03762", tmp_path)
-    assert path.read_text() == edited
-
+    assert path.read_text() == broken
     forced = write_draft(META, _summary(), "1706.03762", tmp_path, force=True)
-    assert Path(forced.backup).read_text() == edited
-    assert not is_edited(path)
-    assert not list(tmp_path.glob(".*.tmp"))
-
-
-def test_broken_front_matter_counts_as_edited(tmp_path: Path):
-    path = Path(write_draft(META, _summary(), "1706.03762", tmp_path).path)
-    path.write_text(path.read_text().replace("status: draft", "status: [unclosed"))
-    assert is_edited(path)
+    assert Path(forced.backup).read_text() == broken
+    assert parse(path.read_text())[0]["status"] == "draft"
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.config import load_settings
-from pipeline.draft import is_edited, parse
+from pipeline.draft import parse
 from pipeline.publish import (
     SHARE_LIMIT,
     NotReadyError,
@@ -104,11 +104,10 @@ def test_plain_format_has_a_title_heading_and_a_metadata_line(tmp_path: Path, se
 def test_publishing_marks_the_draft_and_keeps_its_content_hash(tmp_path: Path, settings):
     draft = make_draft(tmp_path / "drafts", GOOD)
     before_front, before_body = parse(draft.read_text())
-    edited = is_edited(draft)
     post = publish(draft, tmp_path / "blog", "jekyll", settings, today=DAY).post
     front, body = parse(draft.read_text())
     assert body == before_body and front["content_hash"] == before_front["content_hash"]
-    assert is_edited(draft) == edited
+    assert front["section_hashes"] == before_front["section_hashes"]
     assert front["status"] == "published" and front["published_to"] == str(post.resolve())
     assert front["published_at"] == "2024-05-01" and front["published_format"] == "jekyll"
     assert not list(tmp_path.rglob(".*.tmp"))
