@@ -75,6 +75,7 @@ def _split(text: str, tokenizer: Any, max_tokens: int, overlap: int, count) -> l
         separators=SEPARATORS,
         add_start_index=True,
         strip_whitespace=True,
+        keep_separator="end",  # "types. | This", not "types | . This": pieces join back without a stray space
     )
     pieces: list[tuple[int, str]] = []
     for piece in splitter.create_documents([text]):

@@ -46,9 +46,9 @@ class Settings:
     arxiv_timeout_seconds: float = 30.0
     batch_size: int = 8  # map prompts generated together
     chunk_tokens: int = 0  # 0: sized from the model's context
-    key_sentences: int = 5  # sentences per chunk the model takes notes from; 0: the whole chunk
-    note_tokens: int = 96  # new tokens per chunk note
-    section_tokens: int = 160  # new tokens per blog section
+    key_sentences: int = 4  # sentences per chunk the model takes notes from; 0: the whole chunk
+    note_tokens: int = 48  # new tokens per chunk note
+    section_tokens: int = 110  # new tokens per blog section
     critique_min_words: int = 80
     schedule_cron: str = "0 7 * * *"  # `paperdraft serve`
     cache: Path = field(default_factory=cache_dir)

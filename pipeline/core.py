@@ -36,8 +36,10 @@ def fetch(ref: SourceRef, settings: Settings, progress: Progress = _quiet) -> tu
     return meta, pdf
 
 
-def extract(path: Path, kind: str) -> Document:
-    return extract_text_file(path) if kind == "text" else extract_pdf(path)
+def extract(path: Path, kind: str, progress: Progress = _quiet) -> Document:
+    if kind == "text":
+        return extract_text_file(path)
+    return extract_pdf(path, on_page=lambda done, total: progress("extract", done, total))
 
 
 def paper_meta(meta: PaperMeta | None, doc: Document, ref: SourceRef) -> PaperMeta:
@@ -89,7 +91,7 @@ def draft_one(
     progress("fetch", 0, None)
     meta, path = fetch(ref, settings, progress)
     progress("extract", 0, None)
-    doc = extract(path, ref.kind)
+    doc = extract(path, ref.kind, progress)
     meta = paper_meta(meta, doc, ref)
     progress("model", 0, None)
     backend = backend or load_backend(settings.model, settings.device, settings.cache)

@@ -95,8 +95,11 @@ class PaperIndex:
         seen: set[str] = set()
         self.sentences: list[KeySentence] = []
         for chunk in chunks:
-            for offset, text in split_sentences(chunk.text):
-                if is_prose(text) and text not in seen:  # chunks overlap: count each sentence once
+            pieces = split_sentences(chunk.text)
+            prose = [(o, t) for o, t in pieces if is_prose(t)]
+            # a chunk of tables and equations has no prose: rank its pieces anyway, so it is not skipped
+            for offset, text in prose or [(o, t[:400]) for o, t in pieces if WORD.search(t)]:
+                if text not in seen:  # chunks overlap: count each sentence once
                     seen.add(text)
                     self.sentences.append(KeySentence(text, chunk.page_at(offset), chunk.index, chunk.kind, 0.0))
         self.paper_numbers = set().union(*(numbers(c.text) for c in chunks)) if chunks else set()

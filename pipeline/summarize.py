@@ -57,7 +57,7 @@ BLOG_SECTIONS = (
                 r"limitation|future work|however|does not|cannot|fail|drawback|remain|open|only", 2),
 )
 EVIDENCE_PER_SECTION = 6
-REDUCE_PROMPT_TOKENS = 1024  # a tiny model writes better from short prompts, and faster
+REDUCE_PROMPT_TOKENS = 640  # a tiny model writes better from short prompts, and faster
 BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
 
 
@@ -80,8 +80,8 @@ def _with_page(sentence: str, page: int | None) -> str:
 class Summarizer:
     """Runs map and reduce for one paper on one backend."""
 
-    def __init__(self, backend: Backend, note_tokens: int = 96, section_tokens: int = 160, batch_size: int = 8,
-                 key_sentences: int = 5, progress: Progress | None = None):
+    def __init__(self, backend: Backend, note_tokens: int = 48, section_tokens: int = 110, batch_size: int = 8,
+                 key_sentences: int = 4, progress: Progress | None = None):
         self.backend = backend
         self.note_tokens = note_tokens
         self.section_tokens = section_tokens

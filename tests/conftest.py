@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# huggingface_hub reads this once, at import: set it before anything imports it, so no test reaches the Hub.
+os.environ["HF_HUB_OFFLINE"] = "1"
+
 pytest_plugins = ["tests.arxiv_server"]
 
 CORPUS = Path(os.environ.get("PAPERDRAFT_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))

@@ -74,3 +74,26 @@ def test_grouping_keeps_page_offsets_aligned():
 def test_too_small_a_chunk_is_refused(tiny_backend):
     with pytest.raises(ValueError):
         chunk_document(_doc(_section("x", "body", PARA)), tiny_backend.tokenizer, max_tokens=4)
+
+
+def test_an_84_page_paper_is_chunked_whole_and_every_chunk_fits(tiny_backend):
+    from pipeline.core import chunk_tokens
+    from pipeline.config import load_settings
+    from pipeline.extract import extract_pdf
+    from tests.conftest import corpus_file
+
+    doc = extract_pdf(corpus_file("pdfs/1410.0342v4.pdf"))
+    limit = chunk_tokens(tiny_backend, load_settings(), doc.title or "")
+    assert 16 <= limit < tiny_backend.context_length
+    chunks = chunk_document(doc, tiny_backend.tokenizer, limit)
+    assert all(c.n_tokens <= limit for c in chunks)
+    covered = " ".join(" ".join(c.text.split()) for c in chunks)
+    body_words = [w for s in doc.body for w in s.text.split()]
+    # every word of the body reaches some chunk, in order (overlaps aside): nothing is truncated away
+    found, at = 0, 0
+    for word in body_words:
+        hit = covered.find(word, at)
+        if hit >= 0:
+            found, at = found + 1, hit + len(word)
+    assert found == len(body_words)
+    assert max(c.last_page for c in chunks) == max(s.last_page for s in doc.body) > 70

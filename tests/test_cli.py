@@ -60,7 +60,7 @@ def test_draft_an_arxiv_id_against_the_local_server(arxiv_server, tiny_model_dir
 
     # a second run reuses the cached PDF, and replaces an untouched draft
     again = run("draft", "1706.03762v5", "--model", str(tiny_model_dir), "--drafts-dir", str(drafts))
-    assert again.exit_code == 0 and again.output.startswith("unchanged:")
+    assert again.exit_code == 0 and again.output.strip().startswith("unchanged:")
     assert arxiv_server.count("/pdf/") == 1
 
 
@@ -75,7 +75,7 @@ def test_drafting_again_keeps_the_authors_critique(tiny_model_dir: Path, tmp_pat
 
     again = run(*args)
     assert again.exit_code == 0, again.output
-    assert again.output.startswith(("unchanged:", "merged:"))
+    assert again.output.strip().startswith(("unchanged:", "merged:"))
     assert "My view." in path.read_text() and TODO_MARK not in path.read_text()
     assert not list(drafts.glob("*.bak-*"))
 

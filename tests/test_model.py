@@ -25,6 +25,18 @@ def test_generate_returns_one_reply_per_prompt_in_order(tiny_backend):
     assert alone[0].text == out[2].text
 
 
+def test_batches_are_bounded_in_prompts_and_padded_tokens(tiny_backend, monkeypatch):
+    monkeypatch.setattr(model_mod, "MAX_BATCH_TOKENS", 200)
+    texts = ["word " * n for n in (90, 10, 80, 5, 8, 3)]
+    batches = tiny_backend._batches(texts, batch_size=3)
+    assert sorted(i for b in batches for i in b) == list(range(6))
+    lengths = [tiny_backend.count_tokens(t) for t in texts]
+    for batch in batches:
+        assert len(batch) <= 3
+        assert len(batch) == 1 or max(lengths[i] for i in batch) * len(batch) <= 200
+    assert batches[0][0] == 0  # longest first
+
+
 def test_prompt_longer_than_context_is_an_error(tiny_backend):
     with pytest.raises(ModelError, match="exceeds the context"):
         tiny_backend.generate([[{"role": "user", "content": "attention " * 600}]], max_new_tokens=4)
