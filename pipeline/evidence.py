@@ -103,6 +103,7 @@ class PaperIndex:
                     seen.add(text)
                     self.sentences.append(KeySentence(text, chunk.page_at(offset), chunk.index, chunk.kind, 0.0))
         self.paper_numbers = set().union(*(numbers(c.text) for c in chunks)) if chunks else set()
+        self.paged = len({c.first_page for c in chunks} | {c.last_page for c in chunks}) > 1  # a .txt has one page
         if not self.sentences:
             self.vectors = None
             return

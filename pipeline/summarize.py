@@ -191,13 +191,15 @@ class Summarizer:
             if is_supported(sentence, words, index.paper_numbers if index else numbers(source)) and sentence not in kept:
                 kept.append(sentence)
         parts = []
+        paged = bool(index and index.paged)
         if kept:
-            parts.append(" ".join(_with_page(s, index.best_page(s, evidence) if index else None) for s in kept))
+            parts.append(" ".join(_with_page(s, index.best_page(s, evidence) if paged else None) for s in kept))
         if len(kept) < blog.quotes and evidence:
             quotes = sorted(evidence, key=lambda s: -s.score)[: blog.quotes - len(kept) + 1]
             quotes = sorted(quotes, key=evidence.index)
             label = "From the paper:" if kept else "From the paper (put it in your own words):"
-            parts.append(label + "\n\n" + "\n".join(f"- “{s.text}” (p. {s.page})" for s in quotes))
+            cite = (lambda s: f" (p. {s.page})") if paged else (lambda s: "")
+            parts.append(label + "\n\n" + "\n".join(f"- “{s.text}”{cite(s)}" for s in quotes))
         return "\n\n".join(parts)
 
     def reduce(self, meta: PaperMeta, chunks: list[Chunk], notes: list[str]) -> dict[str, str]:

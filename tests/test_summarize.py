@@ -137,3 +137,10 @@ def test_no_paper_sentence_is_quoted_in_two_sections_while_fresh_ones_are_left()
     quotes = re.findall(r"“([^”]+)”", "\n".join(summary.sections.values()))
     assert len(quotes) >= len(BLOG_SECTIONS)
     assert len(set(quotes)) == len(quotes)
+
+
+def test_a_text_file_without_pages_gets_no_page_cites():
+    chunks = [Chunk(i, kind.title(), kind, text, 1, 1, 40, [(0, 1)]) for i, (kind, text) in enumerate(TEXTS.items())]
+    summary = Summarizer(ScriptedBackend(_echo_first_sentence)).summarize(META, chunks)
+    text = "\n".join(summary.sections.values())
+    assert "28.4" in text and "(p. " not in text
