@@ -101,7 +101,13 @@ def resolve(model_id: str, cache: Path) -> tuple[str, str]:
         if gguf is not None:
             target = cache / "models" / gguf.stem
             if not (target / "config.json").exists():
-                _convert_embedded(gguf, target)
+                try:
+                    _convert_embedded(gguf, target)
+                except (OSError, ValueError, ImportError) as exc:
+                    raise ModelError(
+                        f"could not convert the embedded model {gguf.name}: {str(exc).splitlines()[0]}",
+                        hint="reinstall with `make install` (it needs transformers, gguf and accelerate)",
+                    ) from None
             return str(target), f"{DEFAULT_MODEL} (embedded {gguf.stem.rsplit('.', 1)[-1]})"
     local = Path(model_id).expanduser()
     if local.is_dir():

@@ -14,6 +14,13 @@ from typing import Literal
 SourceKind = Literal["arxiv", "pdf", "text"]
 
 
+def versioned_id(arxiv_id: str | None, version: int | None) -> str | None:
+    """"2106.09685v2", or the bare id when the version is unknown."""
+    if arxiv_id is None:
+        return None
+    return f"{arxiv_id}v{version}" if version else arxiv_id
+
+
 @dataclass(frozen=True)
 class SourceRef:
     """What the user asked for, parsed.
@@ -31,9 +38,7 @@ class SourceRef:
 
     @property
     def versioned_id(self) -> str | None:
-        if self.arxiv_id is None:
-            return None
-        return f"{self.arxiv_id}v{self.version}" if self.version else self.arxiv_id
+        return versioned_id(self.arxiv_id, self.version)
 
 
 @dataclass
@@ -53,9 +58,7 @@ class PaperMeta:
 
     @property
     def versioned_id(self) -> str | None:
-        if self.arxiv_id is None:
-            return None
-        return f"{self.arxiv_id}v{self.version}" if self.version else self.arxiv_id
+        return versioned_id(self.arxiv_id, self.version)
 
 
 def page_at(page_starts: list[tuple[int, int]], offset: int) -> int:
