@@ -43,6 +43,7 @@ def critique_section(aids: list[str]) -> str:
     parts.append(PLACEHOLDER)
     return "\n\n".join(parts)
 FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+UNVERIFIED = re.compile(r"<!-- unverified: [^<>\n]{1,80} not found in the paper -->")
 
 
 def draft_path(meta: PaperMeta, drafts_dir: Path, name: str | None = None) -> Path:
@@ -65,7 +66,10 @@ def clean_machine_text(text: str) -> str:
         line = re.sub(r"^\s*#+\s*", "", line)  # a heading would break the draft's structure
         if re.fullmatch(r"\s*(---+|```.*|~~~.*)\s*", line):
             continue
-        line = line.replace("<!--", "").replace("-->", "").replace("TODO", "To-do")
+        flags = UNVERIFIED.findall(line)  # the pipeline's own flags survive; any other comment is broken up
+        line = UNVERIFIED.sub("\0", line).replace("<!--", "").replace("-->", "").replace("TODO", "To-do")
+        for flag in flags:
+            line = line.replace("\0", flag, 1)
         lines.append(line.rstrip())
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() or "_(the model wrote nothing here)_"
 

@@ -26,7 +26,15 @@ from .records import Chunk
 # an abbreviation that usually goes on ("et al. [3]", "Fig. 2", "e.g. BERT").
 _ABBREV = r"(?<!\bet al\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bFig\.)(?<!\bEq\.)(?<!\bSec\.)(?<!\bvs\.)(?<!\bcf\.)(?<!\bNo\.)"
 SENTENCE_END = re.compile(_ABBREV + r"(?<=[.!?])\s+(?=[A-Z(\[\"“])")
-NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+# A number as papers write it: 1,024  28.4  15 %  2.4x  2.4×  1e-4  2.5 × 10^-3  10^-4  10−4 (a flattened
+# superscript). Never a piece of a longer number or word: no "15" out of "2015", no "3" out of "0.3".
+NUMBER = re.compile(
+    r"(?<![\w.,^])(?:"
+    r"(?P<mant>\d+(?:\.\d+)?)\s*(?:[eE]\s*(?P<eexp>[-−+]?\d+)|[x×·]\s*10\s*\^?\s*\{?(?P<texp>[-−]?\d+)\}?)"
+    r"|10\s*(?:\^\s*\{?(?P<pexp>[-−+]?\d+)\}?|(?P<uexp>−\d+))"
+    r"|(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r")(?![\d])"
+)
 WORD = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
 FILLER = re.compile(
     r"^(here (is|are)|sure|certainly|in summary|the (original|above|revised) (sentence|text|answer)|"
@@ -62,8 +70,42 @@ def is_prose(sentence: str) -> bool:
     return letters / len(sentence) > 0.8 and len(WORD.findall(sentence)) >= 5
 
 
+def _canonical(match: re.Match) -> str:
+    """One spelling per value: "1,000" and "1000" agree, so do "1e-4", "10^-4" and "10−4"."""
+    g = match.groupdict()
+    exponent = g["eexp"] or g["texp"] or g["pexp"] or g["uexp"]
+    if exponent is not None:
+        value = float(g["mant"] or 1) * 10 ** int(exponent.replace("−", "-"))
+    else:
+        value = float(g["num"].replace(",", ""))
+    return f"{value:.6g}"
+
+
+def number_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, canonical value) of every number in ``text``."""
+    return [(m.start(), m.end(), _canonical(m)) for m in NUMBER.finditer(text)]
+
+
 def numbers(text: str) -> set[str]:
-    return {n.replace(",", "") for n in NUMBER.findall(text)}
+    """The canonical values of the numbers in ``text``."""
+    return {value for _, _, value in number_spans(text)}
+
+
+PAGE_CITE = re.compile(r"\(p\. \d+\)")
+
+
+def flag_unverified(text: str, paper_numbers: set[str]) -> str:
+    """Mark every number the paper does not contain with ``<!-- unverified: N -->`` right after it.
+
+    Page cites like "(p. 3)" are the pipeline's own, not claims, and are not checked.
+    """
+    cites = [m.span() for m in PAGE_CITE.finditer(text)]
+    out, last = [], 0
+    for start, end, value in number_spans(text):
+        if value not in paper_numbers and not any(a <= start < b for a, b in cites):
+            out.append(text[last:end] + f" <!-- unverified: {text[start:end]} not found in the paper -->")
+            last = end
+    return "".join(out) + text[last:]
 
 
 def _stem(word: str) -> str:

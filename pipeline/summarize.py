@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from .evidence import KeySentence, PaperIndex, content_words, is_supported, numbers, split_sentences
+from .evidence import KeySentence, PaperIndex, content_words, flag_unverified, is_supported, numbers, split_sentences
 from .model import Backend, Messages
 from .prompts import prompt_hashes, render
 from .records import Chunk, PaperMeta, Summary
@@ -207,7 +207,9 @@ class Summarizer:
         sections: dict[str, str] = {}
         for blog, text, evidence in zip(BLOG_SECTIONS, texts, self.evidence(chunks)):
             related = " ".join(n for c, n in zip(chunks, notes) if c.kind in blog.kinds)
-            sections[blog.heading] = self.compose(blog, text, evidence, related)
+            composed = self.compose(blog, text, evidence, related)
+            # a safety net under compose: no number the paper lacks reaches the draft unflagged
+            sections[blog.heading] = flag_unverified(composed, self.index.paper_numbers) if self.index else composed
         return sections
 
     def summarize(self, meta: PaperMeta, chunks: list[Chunk]) -> Summary:

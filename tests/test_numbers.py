@@ -1,0 +1,60 @@
+"""Numbers in machine text are looked up in the paper; what is not there is flagged for the author."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, strategies as st
+
+from pipeline.draft import write_draft
+from pipeline.evidence import flag_unverified, numbers
+from pipeline.records import PaperMeta, Summary
+from pipeline.review import check_file
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [("1,024 tokens", "1024"), ("15 %", "15%"), ("2.4x faster", "2.4×"), ("1e-4", "10^-4"), ("10−4", "1e-4"),
+     ("2.5 × 10^-3", "0.0025"), ("28.40", "28.4"), ("10^{-4}", "0.0001")],
+)
+def test_spellings_of_one_value_match(a: str, b: str):
+    assert numbers(a) == numbers(b) and numbers(a)
+
+
+@pytest.mark.parametrize(
+    "text, absent",
+    [("trained in 2015", "15"), ("a rate of 0.3", "3"), ("v2 of the paper", "2"), ("1,000 steps", "1"),
+     ("BERT-large", "0"), ("2015-2016", "15")],
+)
+def test_near_misses_do_not_match(text: str, absent: str):
+    assert numbers(absent) and not numbers(absent) <= numbers(text)
+
+
+@given(st.integers(min_value=0, max_value=10**9))
+def test_thousands_separators_never_change_a_value(n: int):
+    assert numbers(f"{n:,}") == numbers(str(n)) == {f"{float(n):.6g}"}
+
+
+def test_invented_numbers_are_flagged_and_real_ones_are_not():
+    paper = numbers("Our model reaches 28.4 BLEU, 2.0 points above the 26.4 of the baseline.")
+    flagged = flag_unverified("It reaches 28.4 BLEU, 97.5 on ImageNet and 2.0 points more.", paper)
+    assert flagged == (
+        "It reaches 28.4 BLEU, 97.5 <!-- unverified: 97.5 not found in the paper --> on ImageNet and 2.0 points more."
+    )
+    assert flag_unverified("It reaches 28.4 BLEU.", paper) == "It reaches 28.4 BLEU."
+
+
+def test_flags_survive_into_the_draft_and_check_reports_them(tmp_path: Path):
+    text = flag_unverified("The model reaches 97.5 accuracy.", numbers("accuracy of 28.4"))
+    summary = Summary(notes=[], sections={"TL;DR": "Fine.", "Results": text}, model="m", prompt_hashes={})
+    path = Path(write_draft(PaperMeta(title="A Paper"), summary, "s", tmp_path).path)
+    lines = path.read_text().splitlines()
+    line = next(i for i, l in enumerate(lines, 1) if "<!-- unverified: 97.5" in l)
+    findings = [f for f in check_file(path, 80) if "unverified" in f.message]
+    assert [(f.line, f.severity) for f in findings] == [(line, "warning")]
+    assert "97.5" in findings[0].message
+
+
+def test_page_cites_are_not_claims():
+    assert flag_unverified("It reaches 28.4 BLEU (p. 8).", numbers("28.4")) == "It reaches 28.4 BLEU (p. 8)."
