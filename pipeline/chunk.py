@@ -16,17 +16,22 @@ from .records import Chunk, Document, Section
 SEPARATORS = ["\n\n", "\n", ". ", "; ", ", ", " ", ""]
 
 
-def group_sections(sections: list[Section]) -> list[Section]:
-    """Join consecutive sections of the same kind, so tiny subsections don't each cost a model call."""
-    groups: list[Section] = []
+def group_sections(sections: list[Section]) -> list[tuple[Section, list[tuple[int, str]]]]:
+    """Join consecutive sections of the same kind, so tiny subsections don't each cost a model call.
+
+    Each group comes with (offset, title) pairs saying where each joined section's text starts.
+    """
+    groups: list[tuple[Section, list[tuple[int, str]]]] = []
     for section in sections:
-        if groups and groups[-1].kind == section.kind:
-            last = groups[-1]
+        if groups and groups[-1][0].kind == section.kind:
+            last, titles = groups[-1]
             offset = len(last.text) + 2
             last.text = f"{last.text}\n\n{section.text}"
             last.page_starts += [(o + offset, p) for o, p in section.page_starts]
+            titles.append((offset, section.title))
         else:
-            groups.append(Section(section.title, section.kind, section.text, list(section.page_starts)))
+            copy = Section(section.title, section.kind, section.text, list(section.page_starts))
+            groups.append((copy, [(0, section.title)]))
     return groups
 
 
@@ -40,7 +45,7 @@ def chunk_document(doc: Document, tokenizer: Any, max_tokens: int, overlap: int 
         return len(tokenizer.encode(text, add_special_tokens=False))
 
     chunks: list[Chunk] = []
-    for section in group_sections(doc.body):
+    for section, titles in group_sections(doc.body):
         for start, text in _split(section.text, tokenizer, max_tokens, overlap, count):
             chunks.append(
                 Chunk(
@@ -52,6 +57,7 @@ def chunk_document(doc: Document, tokenizer: Any, max_tokens: int, overlap: int 
                     last_page=section.page_at(start + len(text) - 1),
                     n_tokens=count(text),
                     page_starts=_pages_within(section, start, len(text)),
+                    section_starts=_titles_within(titles, start, len(text)),
                 )
             )
     return chunks
@@ -62,6 +68,12 @@ def _pages_within(section: Section, start: int, length: int) -> list[tuple[int, 
     pages = [(0, section.page_at(start))]
     pages += [(o - start, p) for o, p in section.page_starts if start < o < start + length]
     return pages
+
+
+def _titles_within(titles: list[tuple[int, str]], start: int, length: int) -> list[tuple[int, str]]:
+    before = [t for o, t in titles if o <= start]
+    inside = [(o - start, t) for o, t in titles if start < o < start + length]
+    return ([(0, before[-1])] if before else []) + inside
 
 
 def _split(text: str, tokenizer: Any, max_tokens: int, overlap: int, count) -> list[tuple[int, str]]:

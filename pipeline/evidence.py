@@ -50,6 +50,14 @@ class KeySentence:
     chunk: int
     kind: str
     score: float
+    section: str = ""
+
+    def cite(self, paged: bool = True) -> str:
+        """Where the sentence is, for the author: "p. 4, §3.2", or "§Method" for a file without pages."""
+        number = re.match(r"^(?:[A-Z]|\d+)(?:\.\d+)*\.?(?=\s)", self.section)
+        where = f"§{number.group(0).rstrip('.')}" if number else (f"§{self.section[:40]}" if self.section else "")
+        parts = ([f"p. {self.page}"] if paged and self.page else []) + ([where] if where else [])
+        return ", ".join(parts)
 
 
 def split_sentences(text: str) -> list[tuple[int, str]]:
@@ -91,13 +99,13 @@ def numbers(text: str) -> set[str]:
     return {value for _, _, value in number_spans(text)}
 
 
-PAGE_CITE = re.compile(r"\(p\. \d+\)")
+PAGE_CITE = re.compile(r"\((?:p\. \d+)?(?:, )?(?:§[^()\n]{1,40})?\)")
 
 
 def flag_unverified(text: str, paper_numbers: set[str]) -> str:
     """Mark every number the paper does not contain with ``<!-- unverified: N -->`` right after it.
 
-    Page cites like "(p. 3)" are the pipeline's own, not claims, and are not checked.
+    Cites like "(p. 3, §4.1)" are the pipeline's own, not claims, and are not checked.
     """
     cites = [m.span() for m in PAGE_CITE.finditer(text)]
     out, last = [], 0
@@ -143,7 +151,9 @@ class PaperIndex:
             for offset, text in prose or [(o, t[:400]) for o, t in pieces if WORD.search(t)]:
                 if text not in seen:  # chunks overlap: count each sentence once
                     seen.add(text)
-                    self.sentences.append(KeySentence(text, chunk.page_at(offset), chunk.index, chunk.kind, 0.0))
+                    self.sentences.append(
+                        KeySentence(text, chunk.page_at(offset), chunk.index, chunk.kind, 0.0, chunk.section_at(offset))
+                    )
         self.paper_numbers = set().union(*(numbers(c.text) for c in chunks)) if chunks else set()
         self.paged = len({c.first_page for c in chunks} | {c.last_page for c in chunks}) > 1  # a .txt has one page
         if not self.sentences:
@@ -154,7 +164,8 @@ class PaperIndex:
         centre = np.asarray(self.vectors.mean(axis=0)).ravel()
         scores = self.vectors @ centre  # how central a sentence is to the whole paper
         self.sentences = [
-            KeySentence(s.text, s.page, s.chunk, s.kind, float(score)) for s, score in zip(self.sentences, scores)
+            KeySentence(s.text, s.page, s.chunk, s.kind, float(score), s.section)
+            for s, score in zip(self.sentences, scores)
         ]
 
     def in_chunk(self, index: int) -> list[KeySentence]:
@@ -165,11 +176,12 @@ class PaperIndex:
         ranked = sorted(self.in_chunk(index), key=lambda s: -s.score)[:k]
         return sorted(ranked, key=lambda s: self.sentences.index(s))
 
-    def best_page(self, sentence: str, candidates: list[KeySentence]) -> int | None:
-        """The page of the candidate that best matches ``sentence``."""
+    def best_match(self, sentence: str, candidates: list[KeySentence] | None = None) -> KeySentence | None:
+        """The candidate (default: any sentence of the paper) that best supports ``sentence``."""
+        candidates = self.sentences if candidates is None else candidates
         if self.vectors is None or not candidates:
             return None
         query = self.vectorizer.transform([sentence])
         matrix = self.vectorizer.transform([c.text for c in candidates])
         similarity = (matrix @ query.T).toarray().ravel()
-        return candidates[int(similarity.argmax())].page if similarity.max() > 0 else None
+        return candidates[int(similarity.argmax())] if similarity.max() > 0 else None

@@ -140,9 +140,15 @@ class Chunk:
     last_page: int
     n_tokens: int
     page_starts: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, page)
+    section_starts: list[tuple[int, str]] = field(default_factory=list)  # (offset in text, section title)
 
     def page_at(self, offset: int) -> int:
         return page_at(self.page_starts, offset) or self.first_page
+
+    def section_at(self, offset: int) -> str:
+        """The title of the (sub)section the character at ``offset`` is in."""
+        i = bisect.bisect_right([o for o, _ in self.section_starts], offset) - 1
+        return self.section_starts[i][1] if i >= 0 else self.section
 
 
 @dataclass

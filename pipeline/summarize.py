@@ -70,11 +70,11 @@ def note_overhead(backend: Backend, title: str) -> int:
     return backend.prompt_tokens(_messages(render("notes", title=title, section="Introduction", text="")))
 
 
-def _with_page(sentence: str, page: int | None) -> str:
-    if not page:
+def _with_cite(sentence: str, cite: str) -> str:
+    if not cite:
         return sentence
     body, end = (sentence[:-1], sentence[-1]) if sentence[-1:] in ".!?" else (sentence, ".")
-    return f"{body} (p. {page}){end}"
+    return f"{body} ({cite}){end}"
 
 
 class Summarizer:
@@ -192,14 +192,18 @@ class Summarizer:
                 kept.append(sentence)
         parts = []
         paged = bool(index and index.paged)
+
+        def cite(sentence: str) -> str:
+            match = index.best_match(sentence, evidence) if index else None
+            return match.cite(paged) if match else ""
+
         if kept:
-            parts.append(" ".join(_with_page(s, index.best_page(s, evidence) if paged else None) for s in kept))
+            parts.append(" ".join(_with_cite(s, cite(s)) for s in kept))
         if len(kept) < blog.quotes and evidence:
             quotes = sorted(evidence, key=lambda s: -s.score)[: blog.quotes - len(kept) + 1]
             quotes = sorted(quotes, key=evidence.index)
             label = "From the paper:" if kept else "From the paper (put it in your own words):"
-            cite = (lambda s: f" (p. {s.page})") if paged else (lambda s: "")
-            parts.append(label + "\n\n" + "\n".join(f"- “{s.text}”{cite(s)}" for s in quotes))
+            parts.append(label + "\n\n" + "\n".join(f"- “{s.text}” ({s.cite(paged)})" for s in quotes))
         return "\n\n".join(parts)
 
     def reduce(self, meta: PaperMeta, chunks: list[Chunk], notes: list[str]) -> dict[str, str]:

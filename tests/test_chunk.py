@@ -66,9 +66,10 @@ def test_pages_follow_the_text(tiny_backend):
 def test_grouping_keeps_page_offsets_aligned():
     a = Section("3 Method", "method", "aaaa", [(0, 3)])
     b = Section("3.1 More", "method", "bbbb", [(0, 4)])
-    (group,) = group_sections([a, b])
+    ((group, titles),) = group_sections([a, b])
     assert group.page_at(group.text.index("bbbb")) == 4
     assert group.page_at(0) == 3
+    assert titles == [(0, "3 Method"), (group.text.index("bbbb"), "3.1 More")]
 
 
 def test_too_small_a_chunk_is_refused(tiny_backend):

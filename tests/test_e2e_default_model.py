@@ -44,7 +44,8 @@ def test_default_model_drafts_a_real_paper(arxiv_server, default_model_home: Pat
     # and most content words of the rest occur in the paper
     doc = extract_pdf(pdf)
     paper = " ".join(" ".join(s.text.split()) for s in doc.sections)
-    quotes = re.findall(r"“([^”]+)” \(p\. (\d+)\)", "\n".join(machine.values()))
+    quotes = re.findall(r"“([^”]+)” \(p\. (\d+)[,)]", "\n".join(machine.values()))
+    assert quotes
     for quote, page in quotes:
         assert quote in paper, quote
         assert 1 <= int(page) <= doc.page_count

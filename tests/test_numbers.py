@@ -58,3 +58,17 @@ def test_flags_survive_into_the_draft_and_check_reports_them(tmp_path: Path):
 
 def test_page_cites_are_not_claims():
     assert flag_unverified("It reaches 28.4 BLEU (p. 8).", numbers("28.4")) == "It reaches 28.4 BLEU (p. 8)."
+
+
+def test_known_sentences_of_a_real_paper_link_to_their_page_and_section(tiny_backend):
+    from pipeline.chunk import chunk_document
+    from pipeline.evidence import PaperIndex
+    from pipeline.extract import extract_pdf
+    from tests.conftest import corpus_file
+
+    doc = extract_pdf(corpus_file("pdfs/1706.03762v5.pdf"))
+    index = PaperIndex(chunk_document(doc, tiny_backend.tokenizer, 400))
+    p100 = index.best_match("The models were trained on one machine with 8 NVIDIA P100 GPUs.")
+    assert (p100.page, p100.section) == (7, "5.2 Hardware and Schedule") and p100.cite() == "p. 7, §5.2"
+    bleu = index.best_match("The big model sets a new state-of-the-art BLEU score of 28.4 on English-to-German.")
+    assert bleu.page == 8 and bleu.section.startswith("6.1")

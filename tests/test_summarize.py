@@ -76,7 +76,7 @@ def test_supported_sentences_are_kept_with_their_page():
     summary = Summarizer(ScriptedBackend(_echo_first_sentence)).summarize(META, _chunks())
     assert list(summary.sections) == HEADINGS
     results = summary.sections["Results"]
-    assert "BLEU score of 28.4 on the English-to-German task (p. 3)." in results
+    assert "BLEU score of 28.4 on the English-to-German task (p. 3, §Results)." in results
 
 
 def test_invented_numbers_and_filler_are_dropped_and_the_paper_quoted_instead():
@@ -87,7 +87,7 @@ def test_invented_numbers_and_filler_are_dropped_and_the_paper_quoted_instead():
     for heading, text in summary.sections.items():
         assert "97.5" not in text and "Here are" not in text, heading
         assert "From the paper" in text and "“" in text
-    assert re.search(r"“[^”]*28\.4[^”]*” \(p\. 3\)", summary.sections["Results"])
+    assert re.search(r"“[^”]*28\.4[^”]*” \(p\. 3, §Results\)", summary.sections["Results"])
     assert all(note == "" for note in summary.notes)  # the map notes were unsupported too
 
 
@@ -143,4 +143,4 @@ def test_a_text_file_without_pages_gets_no_page_cites():
     chunks = [Chunk(i, kind.title(), kind, text, 1, 1, 40, [(0, 1)]) for i, (kind, text) in enumerate(TEXTS.items())]
     summary = Summarizer(ScriptedBackend(_echo_first_sentence)).summarize(META, chunks)
     text = "\n".join(summary.sections.values())
-    assert "28.4" in text and "(p. " not in text
+    assert "28.4" in text and "(p. " not in text and "(§Results)" in text
