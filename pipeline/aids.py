@@ -61,6 +61,12 @@ def _names(doc: Document, cue: re.Pattern) -> list[tuple[str, int]]:
 
 def critique_aids(doc: Document) -> list[str]:
     """One line per fact, ready to sit inside an HTML comment."""
+    if doc.page_count <= 1:  # a text file: pages mean nothing
+        return [re.sub(r" ?\(p\. \d+\)", "", line) for line in _aids(doc)]
+    return _aids(doc)
+
+
+def _aids(doc: Document) -> list[str]:
     lines: list[str] = []
     links: dict[str, int] = {}
     for page, sentence in _sentences(doc):
