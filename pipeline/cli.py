@@ -77,6 +77,18 @@ class RichProgress:
         self.progress.update(self.tasks[stage], completed=done, total=total)
 
 
+def _quiet_libraries() -> None:
+    """Our progress bars replace transformers' own; pypdf's warnings about harmless PDF quirks go."""
+    import logging
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+
+
 @app.command()
 def draft(
     sources: Annotated[list[str], typer.Argument(help="arXiv ids or URLs, local PDFs, or .txt/.md files.")],
@@ -88,9 +100,9 @@ def draft(
 ) -> None:
     """Draft a blog post for each SOURCE, leaving the critique to you."""
     from .core import draft_one
-    from .model import load_backend
     from .sources import parse_source
 
+    _quiet_libraries()
     try:
         settings = load_settings(model=model, drafts_dir=drafts_dir)
         refs = [parse_source(s) for s in sources]
@@ -98,18 +110,13 @@ def draft(
         raise fail(exc) from None
 
     failures = 0
-    backend = None
-    for ref in refs:
+    for ref in refs:  # the model is loaded once, on the first paper that gets that far
         try:
             with Progress(
                 SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                 TimeElapsedColumn(), console=err, transient=not sys.stderr.isatty(),
             ) as bars:
-                progress = RichProgress(bars, ref.raw)
-                if backend is None:
-                    progress("model", 0, None)
-                    backend = load_backend(settings.model, settings.device, settings.cache)
-                result = draft_one(ref, settings, backend=backend, force=force, progress=progress)
+                result = draft_one(ref, settings, force=force, progress=RichProgress(bars, ref.raw))
         except PaperdraftError as exc:
             failures += 1
             if len(refs) == 1:
