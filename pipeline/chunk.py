@@ -77,7 +77,11 @@ def _titles_within(titles: list[tuple[int, str]], start: int, length: int) -> li
 
 
 def _split(text: str, tokenizer: Any, max_tokens: int, overlap: int, count) -> list[tuple[int, str]]:
-    """(start offset, text) pieces of at most ``max_tokens``; re-split the rare piece the merge overfills."""
+    """(start offset, text) pieces of at most ``max_tokens``; re-split the rare piece the merge overfills.
+
+    Offsets are found here, not taken from langchain's ``add_start_index``: that subtracts the overlap,
+    counted in tokens, from a position counted in characters, and loses its place on long sections.
+    """
     if not text.strip():
         return []
     splitter = RecursiveCharacterTextSplitter.from_huggingface_tokenizer(
@@ -85,16 +89,17 @@ def _split(text: str, tokenizer: Any, max_tokens: int, overlap: int, count) -> l
         chunk_size=max_tokens,
         chunk_overlap=overlap,
         separators=SEPARATORS,
-        add_start_index=True,
         strip_whitespace=True,
-        keep_separator="end",  # "types. | This", not "types | . This": pieces join back without a stray space
+        keep_separator="end",  # "types. | This", not "types | . This": pieces are exact slices of the text
     )
     pieces: list[tuple[int, str]] = []
-    for piece in splitter.create_documents([text]):
-        start = piece.metadata["start_index"]
-        if count(piece.page_content) <= max_tokens:
-            pieces.append((start, piece.page_content))
+    start = 0
+    for piece in splitter.split_text(text):
+        found = text.find(piece, start)
+        start = found if found >= 0 else start  # pieces come in order, each an exact slice of ``text``
+        if count(piece) <= max_tokens:
+            pieces.append((start, piece))
         else:
             smaller = max(max_tokens * 3 // 4, 8)
-            pieces += [(start + s, t) for s, t in _split(piece.page_content, tokenizer, smaller, 0, count)]
+            pieces += [(start + s, t) for s, t in _split(piece, tokenizer, smaller, 0, count)]
     return pieces

@@ -98,3 +98,15 @@ def test_an_84_page_paper_is_chunked_whole_and_every_chunk_fits(tiny_backend):
             found, at = found + 1, hit + len(word)
     assert found == len(body_words)
     assert max(c.last_page for c in chunks) == max(s.last_page for s in doc.body) > 70
+
+
+def test_chunk_offsets_point_at_their_text_in_a_real_paper(tiny_backend):
+    from pipeline.chunk import _split
+    from pipeline.extract import extract_pdf
+    from tests.conftest import corpus_file
+
+    doc = extract_pdf(corpus_file("pdfs/1706.03762v5.pdf"))
+    count = tiny_backend.count_tokens
+    for section, _ in group_sections(doc.body):
+        for start, text in _split(section.text, tiny_backend.tokenizer, 300, 32, count):
+            assert section.text[start : start + len(text)] == text
