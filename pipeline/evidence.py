@@ -36,6 +36,8 @@ NUMBER = re.compile(
     r")(?![\d])"
 )
 WORD = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
+CITATION = re.compile(r"\[\d+(?:,\s*\d+)*\]")
+DECIMAL = re.compile(r"\b\d+\.\d+\b")
 FILLER = re.compile(
     r"^(here (is|are)|sure|certainly|in summary|the (original|above|revised) (sentence|text|answer)|"
     r"(this|the) (article|text|document) (is|discusses|explores|talks))",
@@ -77,6 +79,8 @@ def is_prose(sentence: str) -> bool:
     letters = sum(c.isalpha() or c == " " for c in sentence)
     # results sentences are dense with numbers ("scored 29.7 ROUGE-1 and 7.9 ROUGE-2 ..."): allow them,
     # while table rows and equations, with few real words, stay out
+    if len(CITATION.findall(sentence)) >= 3 and len(DECIMAL.findall(sentence)) >= 3:
+        return False  # rows of a results table that cites its baselines ("Luong et al. (2015) [23] 93.0")
     return letters / len(sentence) > 0.65 and len(WORD.findall(sentence)) >= 6
 
 

@@ -72,3 +72,19 @@ def test_known_sentences_of_a_real_paper_link_to_their_page_and_section(tiny_bac
     assert (p100.page, p100.section) == (7, "5.2 Hardware and Schedule") and p100.cite() == "p. 7, §5.2"
     bleu = index.best_match("The big model sets a new state-of-the-art BLEU score of 28.4 on English-to-German.")
     assert bleu.page == 8 and bleu.section.startswith("6.1")
+
+
+@pytest.mark.parametrize(
+    "sentence, prose",
+    [
+        ("Section-aware chunking scored 29.7 ROUGE-1 and 7.9 ROUGE-2, against 24.1 and 5.2 for plain map-reduce.", True),
+        ("Recurrent networks [13] and gated recurrent [7] networks are state of the art in translation [35, 2, 5].", True),
+        ("(2014) [37] semi-supervised 92.1 Transformer (4 layers) semi-supervised 92.7 Luong et al. (2015) [23] "
+         "multi-task 93.0 Dyer et al. (2016) [8] generative 93.3 In Table 3 rows (B), we observe that it hurts.", False),
+        ("Attention(Q,K,V ) = softmax( QK T √dk )V (1) with dk = 64.", False),
+    ],
+)
+def test_what_counts_as_a_quotable_sentence(sentence: str, prose: bool):
+    from pipeline.evidence import is_prose
+
+    assert is_prose(sentence) is prose
