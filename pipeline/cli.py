@@ -134,14 +134,16 @@ def draft(
         raise typer.Exit(1)
 
 
-def _register_review_commands() -> None:
-    """review, check, publish and list live in their own module; it adds its commands to ``app``."""
-    from .cli_review import register
+def _register_commands() -> None:
+    """review, check, publish and list, and the flow's run and serve, live in their own modules."""
+    from .cli_flows import register as register_flows
+    from .cli_review import register as register_review
 
-    register(app)
+    register_review(app)
+    register_flows(app)
 
 
-_register_review_commands()
+_register_commands()
 
 
 def main() -> None:

@@ -51,10 +51,26 @@ class Settings:
     section_tokens: int = 110  # new tokens per blog section
     critique_min_words: int = 80
     schedule_cron: str = "0 7 * * *"  # `paperdraft serve`
+    flow_retries: int = 3  # flows: retries of a paper's metadata and PDF tasks
+    flow_retry_delays: str = "3,10,30"  # seconds before each retry ("3,10,30", or a list in the config file)
+    arxiv_rate_limit: str = "arxiv"  # flows: the Prefect global rate limit all workers share, when the server has it
     cache: Path = field(default_factory=cache_dir)
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def retry_delays(self) -> list[float]:
+        """``flow_retry_delays`` as seconds (raises ConfigError for a bad value)."""
+        try:
+            delays = [float(x) for x in self.flow_retry_delays.split(",") if x.strip()]
+        except ValueError:
+            raise ConfigError(
+                f"flow_retry_delays must be seconds separated by commas, got {self.flow_retry_delays!r}",
+                hint='e.g. "3,10,30"',
+            ) from None
+        if any(d < 0 for d in delays):
+            raise ConfigError(f"flow_retry_delays cannot be negative, got {self.flow_retry_delays!r}")
+        return delays or [0.0]
 
 
 # Environment variables that override the file; each maps to a field.
@@ -68,6 +84,9 @@ ENV = {
     "PAPERDRAFT_ARXIV_TIMEOUT_SECONDS": "arxiv_timeout_seconds",
     "PAPERDRAFT_BATCH_SIZE": "batch_size",
     "PAPERDRAFT_CRITIQUE_MIN_WORDS": "critique_min_words",
+    "PAPERDRAFT_FLOW_RETRIES": "flow_retries",
+    "PAPERDRAFT_FLOW_RETRY_DELAYS": "flow_retry_delays",
+    "PAPERDRAFT_ARXIV_RATE_LIMIT": "arxiv_rate_limit",
 }
 
 
@@ -83,6 +102,8 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
             return int(value)
         if kind == "float":
             return float(value)
+        if isinstance(value, (list, tuple)):  # a list in the config file, e.g. flow_retry_delays = [3, 10, 30]
+            return ",".join(str(v) for v in value)
         return str(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{origin}: '{name}' must be {kind}, got {value!r}") from None

@@ -1,0 +1,164 @@
+"""The Prefect flow against calling ``core.draft_one`` in a loop, on the same corpus papers.
+
+    python benchmarks/bench_flows.py [--model ID] [--papers 1803.10963 1111.2011v2 ...] [--delay 3.0]
+
+Both arms run in this process with the model loaded once, against a local replay of
+arXiv (tests/arxiv_server.py) with arXiv's politeness delay (``--delay``, default 3 s:
+every request waits its turn at the gate, as against the real arXiv), each arm with an
+empty PDF cache and drafts folder. Reported: the temporary Prefect server's start-up
+(timed apart, with a no-op flow), each arm's wall time, the time spent fetching (metadata
+and PDF, gate waits included) and in the model (chunk + summarise), and how much of the
+fetching overlapped model work in the flow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_PAPERS = ["1803.10963", "1111.2011v2", "1706.03762", "1412.6980", "1810.04805"]
+
+
+class Intervals:
+    """(start, end) per kind of work, from any thread."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.spans: dict[str, list[tuple[float, float]]] = {}
+
+    def wrap(self, module, name: str, kind: str) -> None:
+        original = getattr(module, name)
+
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                with self.lock:
+                    self.spans.setdefault(kind, []).append((start, time.perf_counter()))
+
+        setattr(module, name, timed)
+
+    def total(self, kind: str) -> float:
+        return sum(b - a for a, b in _union(self.spans.get(kind, [])))
+
+    def overlap(self, a: str, b: str) -> float:
+        return sum(
+            max(0.0, min(e1, e2) - max(s1, s2))
+            for s1, e1 in _union(self.spans.get(a, []))
+            for s2, e2 in _union(self.spans.get(b, []))
+        )
+
+    def clear(self) -> None:
+        with self.lock:
+            self.spans.clear()
+
+
+def _union(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[list[float]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=None, help="model id or folder (default: the default model)")
+    parser.add_argument("--papers", nargs="+", default=DEFAULT_PAPERS)
+    parser.add_argument("--delay", type=float, default=3.0, help="seconds between arXiv requests (arXiv asks 3)")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-flows-"))
+    os.environ.update(
+        PAPERDRAFT_HOME=str(work / "home"),
+        PREFECT_HOME=str(work / "prefect"),
+        PREFECT_LOCAL_STORAGE_PATH=str(work / "prefect" / "storage"),
+        PREFECT_LOGGING_LEVEL="WARNING",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        HF_HUB_OFFLINE="1",
+        PAPERDRAFT_ARXIV_DELAY_SECONDS=str(args.delay),
+    )
+    # the default model's converted copy, if the user's cache has it, saves its first conversion
+    from tests.arxiv_server import ArxivTestServer
+
+    from pipeline import arxiv_api, config, core
+    from pipeline.cli import _quiet_libraries
+    from pipeline.model import load_backend
+
+    _quiet_libraries()
+    rows: list[tuple[str, str]] = []
+    with ArxivTestServer() as server:
+        os.environ["PAPERDRAFT_ARXIV_API_URL"] = server.api_url
+        settings = config.load_settings(model=args.model)
+        t = time.perf_counter()
+        backend = load_backend(settings.model, settings.device, settings.cache)
+        rows.append(("model load (once, before both arms)", f"{time.perf_counter() - t:.1f} s"))
+
+        spans = Intervals()
+        spans.wrap(arxiv_api, "fetch_metadata", "fetch")
+        spans.wrap(arxiv_api, "download_pdf", "fetch")
+        spans.wrap(core, "chunk", "model")
+        spans.wrap(core, "summarize", "model")
+
+        # arm 1: core.draft_one in a loop (its fetch goes through the wrapped arxiv_api functions)
+        direct = config.load_settings(model=args.model, drafts_dir=work / "drafts-direct").replace(cache=work / "cache-direct")
+        arxiv_api.GATE.reset()
+        t = time.perf_counter()
+        for paper in args.papers:
+            core.draft_one(paper, direct, backend=backend)
+        direct_s = time.perf_counter() - t
+        direct_fetch, direct_model = spans.total("fetch"), spans.total("model")
+        spans.clear()
+
+        # the temporary server, apart: a no-op flow starts it
+        from prefect import flow
+
+        @flow
+        def noop() -> int:
+            return 0
+
+        t = time.perf_counter()
+        noop()
+        startup_s = time.perf_counter() - t
+
+        # arm 2: the flow (load_backend's cache hands it the same model); the direct arm's PDFs went elsewhere
+        from pipeline.flows import draft_papers
+
+        arxiv_api.GATE.reset()
+        t = time.perf_counter()
+        flow_settings_model = args.model
+        result = draft_papers(ids=list(args.papers), drafts_dir=str(work / "drafts-flow"), model=flow_settings_model)
+        flow_s = time.perf_counter() - t
+        assert all(r["status"] == "written" for r in result), result
+        flow_fetch, flow_model = spans.total("fetch"), spans.total("model")
+        overlapped = spans.overlap("fetch", "model")
+
+    n = len(args.papers)
+    rows += [
+        (f"papers", f"{n}: {' '.join(args.papers)}"),
+        ("arXiv delay between requests", f"{args.delay:g} s"),
+        ("direct: core.draft_one loop", f"{direct_s:.1f} s (fetch {direct_fetch:.1f} s, model {direct_model:.1f} s, fetch overlapped 0)"),
+        ("temporary Prefect server start-up (no-op flow)", f"{startup_s:.1f} s"),
+        ("flow: draft_papers, server already up", f"{flow_s:.1f} s (fetch {flow_fetch:.1f} s, model {flow_model:.1f} s)"),
+        ("fetch time overlapped with model time", f"{overlapped:.1f} s of {flow_fetch:.1f} s ({100 * overlapped / max(flow_fetch, 1e-9):.0f} %)"),
+        ("flow vs direct", f"{flow_s - direct_s:+.1f} s ({100 * (flow_s - direct_s) / direct_s:+.1f} %); with start-up {flow_s + startup_s - direct_s:+.1f} s"),
+        ("flow overhead outside fetch and model", f"{flow_s - flow_model - (flow_fetch - overlapped):.1f} s"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    for k, v in rows:
+        print(f"{k:<{width}}  {v}")
+
+
+if __name__ == "__main__":
+    main()

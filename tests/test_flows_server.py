@@ -1,0 +1,126 @@
+"""The real flow under ``prefect_test_harness``: local arXiv server, tiny model, persisted results.
+
+One harness (a Prefect server subprocess on a temporary SQLite database) serves the whole module.
+Prefect reads PREFECT_HOME / PREFECT_LOCAL_STORAGE_PATH once, at import, so conftest's per-test
+environment does not reach it; the module fixture sets both, for Prefect, with temporary_settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline import arxiv_api, flows
+
+PAPERS = ["1803.10963", "1111.2011v2", "1706.03762"]
+
+
+@pytest.fixture(scope="module")
+def harness(tmp_path_factory: pytest.TempPathFactory):
+    from prefect.settings import PREFECT_HOME, PREFECT_LOCAL_STORAGE_PATH, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    home = tmp_path_factory.mktemp("prefect-home")
+    with temporary_settings(updates={PREFECT_HOME: str(home), PREFECT_LOCAL_STORAGE_PATH: str(home / "storage")}):
+        with prefect_test_harness(server_startup_timeout=60):
+            yield home / "storage"
+
+
+@pytest.fixture
+def env(harness, arxiv_server, monkeypatch):
+    monkeypatch.setenv("PAPERDRAFT_FLOW_RETRIES", "1")
+    monkeypatch.setenv("PAPERDRAFT_FLOW_RETRY_DELAYS", "0")
+    monkeypatch.setenv("PAPERDRAFT_ARXIV_RETRIES", "1")
+    monkeypatch.setenv("PAPERDRAFT_ARXIV_TIMEOUT_SECONDS", "5")
+    return harness
+
+
+def _by_source(rows):
+    return {r["source"]: r for r in rows}
+
+
+def test_flow_drafts_each_paper_once_and_a_failing_paper_fails_alone(env, arxiv_server, tiny_model_dir, tmp_path):
+    from prefect.artifacts import Artifact
+
+    drafts = tmp_path / "drafts"
+    arxiv_server.fail_next("/pdf/1111.2011", [503] * 50)  # every attempt at this PDF fails
+    state = flows.draft_papers(ids=PAPERS + ["2101.00001"], drafts_dir=str(drafts), model=str(tiny_model_dir),
+                               return_state=True)
+    assert state.is_failed() and "PapersFailed: 2 of 4 papers failed" in state.message
+    failure = state.result(raise_on_failure=False)
+    assert isinstance(failure, flows.PapersFailed)
+    rows = _by_source(failure.rows)
+    assert [rows[p]["status"] for p in PAPERS] == ["written", "failed", "written"]
+    assert "HTTP 503" in rows["1111.2011v2"]["error"] and "1111.2011" in rows["1111.2011v2"]["error"]
+    assert rows["2101.00001"]["status"] == "failed" and "arXiv has no paper 2101.00001" in rows["2101.00001"]["error"]
+    assert sorted(p.name.split("-")[0] for p in drafts.glob("*.md")) == ["1706.03762", "1803.10963"]
+    assert arxiv_server.count("/pdf/1111.2011") == 4  # (1 + 1 arXiv retry) x (1 + 1 task retry)
+    assert arxiv_server.count("/api/query") == 4  # one metadata request per paper; unknown ids are not retried
+
+    artifact = Artifact.get(flows.ARTIFACT_KEY)
+    assert artifact is not None and artifact.type == "markdown"
+    md = artifact.data
+    assert "| Attentive Statistics Pooling for Deep Speaker Embedding | [arXiv:1803.10963v2]" in md
+    assert "failed: PDF download failed" in md and "4 papers: 2 failed, 2 written" in md
+
+    # the rerun: finished papers are skipped without a download, the failed one is drafted now
+    arxiv_server.clear()  # arXiv is well again
+    rows = _by_source(flows.draft_papers(ids=PAPERS, drafts_dir=str(drafts), model=str(tiny_model_dir)))
+    assert [rows[p]["status"] for p in PAPERS] == ["skipped", "written", "skipped"]
+    assert arxiv_server.count("/pdf/") == 1
+    assert len(list(drafts.glob("*.md"))) == 3
+
+
+def test_rerun_after_a_crash_redoes_only_unfinished_work_from_the_cache(env, arxiv_server, tiny_model_dir, tmp_path):
+    drafts = tmp_path / "drafts"
+    first = _by_source(flows.draft_papers(ids=PAPERS[:2], drafts_dir=str(drafts), model=str(tiny_model_dir)))
+    assert {r["status"] for r in first.values()} == {"written"}
+    # as if the run had crashed after summarising 1111.2011 but before writing it
+    Path(first["1111.2011v2"]["path"]).unlink()
+    rows = _by_source(flows.draft_papers(ids=PAPERS[:2], drafts_dir=str(drafts), model=str(tiny_model_dir)))
+    assert rows["1803.10963"]["status"] == "skipped"
+    assert rows["1111.2011v2"]["status"] == "written"
+    assert rows["1111.2011v2"]["cached"] == ["extract", "chunk", "summarise"]
+    assert arxiv_server.count("/pdf/") == 2  # PDFs came from paperdraft's cache
+
+
+def test_new_version_is_drafted_into_the_existing_draft(env, arxiv_server, tiny_model_dir, tmp_path):
+    drafts = tmp_path / "drafts"
+    with pytest.raises(flows.PapersFailed) as failed:
+        flows.draft_papers(ids=["1706.03762v4"], drafts_dir=str(drafts), model=str(tiny_model_dir))
+    # the server has only the v5 PDF; v4's metadata exists but its PDF is missing
+    rows = failed.value.rows
+    assert rows[0]["status"] == "failed" and "no PDF" in rows[0]["error"]
+    drafted = flows.draft_papers(ids=["1706.03762"], drafts_dir=str(drafts), model=str(tiny_model_dir))
+    assert drafted[0]["status"] == "written"
+    path = Path(drafted[0]["path"])
+    text = path.read_text().replace("version: 5", "version: 4")  # pretend it drafted v4
+    path.write_text(text.replace("arXiv:1706.03762v5", "arXiv:1706.03762v4"))
+    newer = flows.draft_papers(ids=["1706.03762"], drafts_dir=str(drafts), model=str(tiny_model_dir))
+    assert newer[0]["status"] in ("merged", "unchanged") and newer[0]["path"] == str(path)  # drafted, not skipped
+    if newer[0]["status"] == "merged":
+        assert "version: 5" in path.read_text()
+    assert len(list(drafts.glob("*.md"))) == 1
+
+
+def test_arxiv_requests_are_spaced_and_never_overlap_across_parallel_tasks(env, arxiv_server, tiny_model_dir,
+                                                                          tmp_path, monkeypatch):
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    delay = 0.4
+    monkeypatch.setenv("PAPERDRAFT_ARXIV_DELAY_SECONDS", str(delay))
+    arxiv_api.GATE.reset()
+    parallel = flows.draft_papers.with_options(task_runner=ThreadPoolTaskRunner(max_workers=6))
+    rows = parallel(ids=PAPERS, drafts_dir=str(tmp_path / "drafts"), model=str(tiny_model_dir))
+    assert [r["status"] for r in rows] == ["written"] * 3
+    starts = [r.t for r in arxiv_server.requests]
+    assert len(starts) == 6  # 3 metadata + 3 PDFs, in parallel tasks
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    # arrivals at the server: the gate spaces the starts by `delay`; connection set-up jitters arrival a little
+    assert min(gaps) >= delay - 0.1, gaps
+    assert starts[-1] - starts[0] >= 5 * delay - 0.1, gaps
+    assert arxiv_api.GATE.max_in_flight == 1
+    # and per second: never more than 1 / delay requests in any 1-second window
+    for t in starts:
+        assert sum(1 for u in starts if t <= u < t + 1.0) <= int(1 / delay) + 1
