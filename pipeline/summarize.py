@@ -114,11 +114,29 @@ class Summarizer:
     def map_prompts(self, meta: PaperMeta, chunks: list[Chunk]) -> list[Messages]:
         index = self._index(chunks)
         prompts = []
+        budget = self.backend.context_length - self.note_tokens
         for chunk in chunks:
             key = index.key_sentences(chunk.index, self.key_sentences) if self.key_sentences else []
-            text = "\n".join(f"- {s.text}" for s in key) if key else chunk.text
-            prompts.append(_messages(render("notes", title=meta.title, section=chunk.section, text=text)))
+            lines = [f"- {s.text}" for s in key] if key else [chunk.text]
+
+            def build(lines: list[str], section: str = chunk.section) -> Messages:
+                return _messages(render("notes", title=meta.title, section=section, text="\n".join(lines)))
+
+            prompts.append(self._fitted(build, lines, budget))  # a key sentence may run past its chunk
         return prompts
+
+    def _fitted(self, build: Callable[[list[str]], Messages], lines: list[str], budget: int) -> Messages:
+        """``build(lines)``, with lines dropped from the end, then the last one cut, until it fits ``budget`` tokens."""
+        while True:
+            prompt = build(lines)
+            if self.backend.prompt_tokens(prompt) <= budget:
+                return prompt
+            if len(lines) > 1:
+                lines = lines[:-1]
+            elif lines and len(words := lines[0].split()) > 8:
+                lines = [" ".join(words[: len(words) * 3 // 4])]  # one huge "sentence": a table, say
+            else:
+                return prompt  # the model's context is too small even for this; generate() says so
 
     def map(self, meta: PaperMeta, chunks: list[Chunk]) -> list[str]:
         """Notes per chunk: the bullet lines the chunk's own text supports."""
@@ -168,16 +186,12 @@ class Summarizer:
         for blog, evidence in zip(BLOG_SECTIONS, self.evidence(chunks)):
             lines = [f"- {s.text}" for s in evidence]
             lines += [line for c, n in zip(chunks, notes) if c.kind in blog.kinds for line in n.splitlines()]
-            while True:
-                prompt = _messages(
-                    render("section", title=meta.title, notes="\n".join(lines), instruction=blog.instruction)
-                )
-                if len(lines) <= 1 or self.backend.prompt_tokens(prompt) + self.section_tokens <= min(
-                    self.backend.context_length, REDUCE_PROMPT_TOKENS
-                ):
-                    break
-                lines.pop()  # the notes go first, then the last evidence sentences
-            prompts.append(prompt)
+            budget = min(self.backend.context_length, REDUCE_PROMPT_TOKENS) - self.section_tokens
+
+            def build(lines: list[str], instruction: str = blog.instruction) -> Messages:
+                return _messages(render("section", title=meta.title, notes="\n".join(lines), instruction=instruction))
+
+            prompts.append(self._fitted(build, lines, budget))  # the notes go first, then the last evidence
         return prompts
 
     def compose(self, blog: BlogSection, text: str, evidence: list[KeySentence], notes: str) -> str:

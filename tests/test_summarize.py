@@ -116,6 +116,22 @@ def test_notes_read_key_sentences_and_prompts_fit_a_small_context():
     assert long_chunks[0].text in whole[0][-1]["content"]
 
 
+def test_a_single_huge_evidence_sentence_is_cut_to_fit_the_context():
+    clauses = [f"the encoder layer {j} computes attention over the input tokens" for j in range(40)]
+    huge = "We find that " + ", and ".join(clauses) + "."  # 400 words in one sentence, as a bad PDF can give
+    chunks = [Chunk(0, "Results", "results", huge, 1, 1, 600, [(0, 1)])]
+    backend = ScriptedBackend(_echo_first_sentence, context_length=256)
+    backend.count_tokens = lambda text: len(text) // 2  # a tokenizer with a tiny vocabulary, like the test model's
+    Summarizer(backend, section_tokens=40, key_sentences=1).reduce(META, chunks, [""])
+    assert len(backend.history) == len(BLOG_SECTIONS)
+    assert all(backend.count_tokens(p) + 40 <= 256 for p in backend.history)
+    assert all("- We find that the encoder layer 0 computes" in p for p in backend.history)  # cut, not dropped
+
+    backend.history.clear()
+    Summarizer(backend, note_tokens=40, key_sentences=2).map(META, chunks)  # notes prompts too
+    assert len(backend.history) == 1 and backend.count_tokens(backend.history[0]) + 40 <= 256
+
+
 def test_tiny_model_summary_has_every_section(tiny_backend):
     summary = Summarizer(tiny_backend, note_tokens=8, section_tokens=8).summarize(META, _chunks())
     assert list(summary.sections) == HEADINGS
