@@ -36,11 +36,12 @@ from typing import TypeVar
 
 import arxiv
 import requests
+import urllib3
 from arxiv import _feed
 
 from .config import Settings
 from .errors import ConfigError, FetchError, InvalidSourceError, PaperNotFoundError
-from .records import PaperMeta, SourceRef
+from .records import PaperMeta, SourceRef, versioned_id
 
 if not (hasattr(arxiv.Client, "_parse_feed") and hasattr(arxiv.Client, "_format_url")):  # pragma: no cover
     raise ImportError(f"pipeline.arxiv_api needs arxiv 4.x (Client._parse_feed); found arxiv {arxiv.__version__}")
@@ -220,6 +221,9 @@ def _request_errors(timeout: float) -> Iterator[None]:
     except requests.Timeout:
         raise _Retryable(f"no answer within {timeout:g} s (timeout)") from None
     except requests.ConnectionError as exc:
+        # requests reports a read that times out mid-body (iter_content) as a ConnectionError
+        if exc.args and isinstance(exc.args[0], urllib3.exceptions.ReadTimeoutError):
+            raise _Retryable(f"the answer stalled for {timeout:g} s partway (timeout)") from None
         raise _Retryable(f"connection failed ({type(exc).__name__})") from None
     except requests.RequestException as exc:  # ChunkedEncodingError, ContentDecodingError, ...
         raise _Retryable(f"response broken off ({type(exc).__name__})") from None
@@ -348,6 +352,8 @@ def fetch_metadata(ref: SourceRef, settings: Settings) -> PaperMeta:
         results = list(shared_client(settings).results(search))
     except _ApiError as exc:
         raise PaperNotFoundError(f"arXiv has no paper {wanted}", hint=f"arXiv says: {exc.summary}") from None
+    except FetchError as exc:  # name the paper: in a batch, the failure is this paper's alone
+        raise FetchError(f"{wanted}: {exc.message}", hint=exc.hint) from None
     if not results:
         raise PaperNotFoundError(f"arXiv has no paper {wanted}", hint="check the id on https://arxiv.org")
     meta = _to_meta(results[0])
@@ -409,19 +415,34 @@ def new_in_categories(
 # --------------------------------------------------------------------------- PDFs
 
 
+# An id we name the file after: arXiv's shapes, loosely (no "_", which stands for "/"; no trailing vN).
+_SAFE_ID = re.compile(r"(?!.*v\d+$)[A-Za-z0-9][A-Za-z0-9.-]{0,63}(?:/[A-Za-z0-9.-]{1,32})?")
+
+
 def pdf_cache_path(meta: PaperMeta, settings: Settings) -> Path:
-    """``<cache>/pdfs/2106.09685v2.pdf``; old-style ids become ``hep-th_9901001v1.pdf``."""
-    if meta.arxiv_id:
-        stem = re.sub(r"[^A-Za-z0-9.-]", "_", meta.arxiv_id)
-        if meta.version:
-            stem += f"v{meta.version}"
+    """``<cache>/pdfs/2106.09685v2.pdf``; old-style ids become ``hep-th_9901001v1.pdf``.
+
+    Always one plain file name inside ``<cache>/pdfs``, and one per paper version: an id of
+    any other shape (from a hostile or broken feed: ``../``, NUL, look-alikes, 300 bytes) is
+    named by its hash (``_id-<hash>``; a "_" starts no safe name), so it can neither escape the
+    folder nor share a file with another paper.
+    """
+    if meta.arxiv_id and _SAFE_ID.fullmatch(meta.arxiv_id):
+        stem = versioned_id(meta.arxiv_id.replace("/", "_"), meta.version)
+    elif meta.arxiv_id:
+        stem = "_id-" + hashlib.sha256(repr((meta.arxiv_id, meta.version)).encode()).hexdigest()[:16]
     else:
-        stem = "url-" + hashlib.sha256((meta.pdf_url or "").encode()).hexdigest()[:16]
+        stem = "_url-" + hashlib.sha256((meta.pdf_url or "").encode()).hexdigest()[:16]
     return settings.cache / "pdfs" / f"{stem}.pdf"
 
 
 def _looks_like_pdf(head: bytes) -> bool:
     return b"%PDF-" in head[:1024]
+
+
+def _looks_complete(tail: bytes) -> bool:
+    """A whole PDF ends with ``%%EOF`` (give or take trailing whitespace or junk); a cut one does not."""
+    return b"%%EOF" in tail[-1024:]
 
 
 _download_locks: dict[Path, threading.Lock] = {}
@@ -434,9 +455,12 @@ def _lock_for(path: Path) -> threading.Lock:
 
 
 def _cached(path: Path) -> bool:
+    """Whether ``path`` holds a whole PDF: a file cut short (by any means) is downloaded again."""
     try:
         with path.open("rb") as f:
-            return _looks_like_pdf(f.read(1024))
+            head = f.read(1024)
+            f.seek(max(path.stat().st_size - 1024, 0))
+            return _looks_like_pdf(head) and _looks_complete(f.read(1024))
     except OSError:
         return False
 
@@ -462,7 +486,7 @@ def _download_once(
                     encoded = resp.headers.get("Content-Encoding", "identity").lower() not in ("", "identity")
                     length = resp.headers.get("Content-Length")
                     total = int(length) if length and length.isdigit() and not encoded else None
-                    done, head = 0, b""
+                    done, head, tail = 0, b"", b""
                     for chunk in resp.iter_content(CHUNK_BYTES):
                         if not chunk:
                             continue
@@ -470,6 +494,7 @@ def _download_once(
                             head += chunk[: 1024 - len(head)]
                             if len(head) >= 1024 and not _looks_like_pdf(head):
                                 break
+                        tail = (tail + chunk)[-1024:]
                         out.write(chunk)
                         done += len(chunk)
                         if on_progress is not None:
@@ -478,6 +503,8 @@ def _download_once(
                 raise _Retryable(f"not a PDF (Content-Type {content_type}, starts {head[:16]!r})", hint=_HINT_SERVER)
             if total is not None and done != total:
                 raise _Retryable(f"incomplete PDF ({done} of {total} bytes)", hint=_HINT_NETWORK)
+            if not _looks_complete(tail):  # no Content-Length (chunked, or read to close): the end tells
+                raise _Retryable(f"incomplete PDF (no %%EOF at the end of its {done} bytes)", hint=_HINT_NETWORK)
             out.flush()
             os.fsync(out.fileno())
             if hasattr(os, "fchmod"):
@@ -511,7 +538,7 @@ def download_pdf(meta: PaperMeta, settings: Settings, on_progress: ProgressFn | 
         target.parent.mkdir(parents=True, exist_ok=True)
         session = shared_client(settings).session
         return _with_retries(
-            "PDF download",
+            f"PDF download of {meta.versioned_id or repr(meta.title)}",
             meta.pdf_url,
             settings,
             lambda: _download_once(session, meta.pdf_url, target, settings, on_progress),

@@ -25,11 +25,13 @@ ACCEPTED = (
 )
 
 # New style (April 2007 on): YYMM.NNNN (to 1412) or YYMM.NNNNN (from 1501).
-_NEW_ID = re.compile(r"(?P<yymm>\d{4})\.(?P<num>\d{4,5})(?:[vV](?P<version>\d+))?")
+# ASCII only (re.A): "\d" would take fullwidth and other Unicode digits, a look-alike id.
+_NEW_ID = re.compile(r"(?P<yymm>\d{4})\.(?P<num>\d{4,5})(?:[vV](?P<version>\d+))?", re.A)
 # Old style (to March 2007): archive[.SC]/YYMMNNN; the subject class is not part of the id.
 _OLD_ID = re.compile(
     r"(?P<archive>[a-zA-Z]+(?:-[a-zA-Z]+)?)(?:\.(?P<subject>[a-zA-Z]+(?:-[a-zA-Z]+)?))?"
-    r"/(?P<num>\d{7})(?:[vV](?P<version>\d+))?"
+    r"/(?P<num>\d{7})(?:[vV](?P<version>\d+))?",
+    re.A,
 )
 _PREFIX = re.compile(r"^arxiv:\s*", re.IGNORECASE)
 _URL_KINDS = ("abs", "pdf", "html")
@@ -149,9 +151,14 @@ def parse_source(text: str) -> SourceRef:
 
     try:
         path = Path(stripped).expanduser()
-    except RuntimeError:  # "~user" with no such user, or no home directory
+    except (RuntimeError, ValueError):  # "~user" with no such user (or a NUL in it), or no home directory
         path = Path(stripped)
-    if path.exists():
+    try:
+        exists = path.exists()
+    except OSError as err:  # a name too long for the file system, and the like
+        raise InvalidSourceError(f"not a usable file name: {stripped!r} ({err.strerror or err})",
+                                 hint=ACCEPTED) from None
+    if exists:
         return _parse_file(stripped, path)
     if _looks_like_path(stripped):
         if re.fullmatch(r"[\dvV.]+", stripped):  # "2106.0968", "1234.56789v": a mistyped id

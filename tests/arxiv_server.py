@@ -18,7 +18,10 @@ feed with totalResults > 0 but no entries; an empty body for PDFs),
 ``"timeout"`` (answer nothing for :attr:`ArxivTestServer.stall_seconds`, then
 hang up), ``"reset"`` (hang up at once), ``"html"`` (200 with an HTML error
 page), ``"truncated"`` (the normal answer's Content-Length, half its bytes,
-then hang up). Every request is recorded in :attr:`ArxivTestServer.requests`.
+then hang up), ``"stall"`` (the normal answer's Content-Length and half its bytes, then
+nothing for :attr:`ArxivTestServer.stall_seconds`: a read that times out halfway), ``"cut"``
+(no Content-Length, half the bytes, then hang up: a truncation only the body can reveal).
+Every request is recorded in :attr:`ArxivTestServer.requests`.
 
 Fixture ``arxiv_server`` (register with ``pytest_plugins = ["tests.arxiv_server"]``
 or import it): starts a server and points ``PAPERDRAFT_ARXIV_API_URL`` at it,
@@ -420,15 +423,23 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "truncated":
             self._send(answer, send_bytes=len(answer.body) // 2)
             return
+        if fault == "stall":
+            self._send(answer, send_bytes=len(answer.body) // 2)
+            owner._stop.wait(owner.stall_seconds)
+            return
+        if fault == "cut":
+            self._send(answer, send_bytes=len(answer.body) // 2, length=False)
+            return
         if fault is not None and fault != "empty":
             raise ValueError(f"unknown scripted fault {fault!r}")
         self._send(answer)
 
-    def _send(self, answer: _Answer, send_bytes: int | None = None) -> None:
+    def _send(self, answer: _Answer, send_bytes: int | None = None, length: bool = True) -> None:
         try:
             self.send_response(answer.status)
             self.send_header("Content-Type", answer.content_type)
-            self.send_header("Content-Length", str(len(answer.body)))
+            if length:
+                self.send_header("Content-Length", str(len(answer.body)))
             for k, v in answer.headers.items():
                 self.send_header(k, v)
             if send_bytes is not None:
