@@ -146,7 +146,7 @@ def main() -> None:
 
     n = len(args.papers)
     rows += [
-        (f"papers", f"{n}: {' '.join(args.papers)}"),
+        ("papers", f"{n}: {' '.join(args.papers)}"),
         ("arXiv delay between requests", f"{args.delay:g} s"),
         ("direct: core.draft_one loop", f"{direct_s:.1f} s (fetch {direct_fetch:.1f} s, model {direct_model:.1f} s, fetch overlapped 0)"),
         ("temporary Prefect server start-up (no-op flow)", f"{startup_s:.1f} s"),

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 
 from .evidence import split_sentences
+from .extract import describe_pages
 from .records import Document
 
 # Extraction joins a URL broken at a line end with a space: "https://github.com/ tensorflow/x".
@@ -68,6 +69,9 @@ def critique_aids(doc: Document) -> list[str]:
 
 def _aids(doc: Document) -> list[str]:
     lines: list[str] = []
+    if doc.unreadable_pages:
+        lines.append(f"Pages {describe_pages(doc.unreadable_pages)} of {doc.page_count} could not be read (no text, "
+                     "undecodable, or over the safety limits): the summary leaves them out; read them in the PDF")
     links: dict[str, int] = {}
     for page, sentence in _sentences(doc):
         for url in URL.findall(sentence):

@@ -53,3 +53,7 @@ class ModelError(PaperdraftError):
 
 class DraftConflictError(PaperdraftError):
     """A draft exists and the author has edited it."""
+
+
+class WriteError(PaperdraftError):
+    """A file could not be written (a full disk, a quota, no permission); the old file is unchanged."""

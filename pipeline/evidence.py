@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
+from .draft import FLAG
 from .records import Chunk
 
 # A sentence ends at . ! ? followed by space and a capital, bracket or quote, but not after
@@ -113,7 +114,7 @@ def flag_unverified(text: str, paper_numbers: set[str]) -> str:
 
     Cites like "(p. 3, §4.1)" are the pipeline's own, not claims, and are not checked.
     """
-    cites = [m.span() for m in PAGE_CITE.finditer(text)]
+    cites = [m.span() for m in PAGE_CITE.finditer(text)] + [m.span() for m in FLAG.finditer(text)]
     out, last = [], 0
     for start, end, value in number_spans(text):
         if value not in paper_numbers and not any(a <= start < b for a, b in cites):
@@ -140,8 +141,18 @@ def support(sentence: str, source_words: set[str], source_numbers: set[str]) -> 
     return len(words & source_words) / len(words)
 
 
-def is_supported(sentence: str, source_words: set[str], source_numbers: set[str], threshold: float = 0.75) -> bool:
+SUPPORTED = 0.75  # share of a sentence's content words its evidence must hold
+WEAKLY_SUPPORTED = 0.5  # below SUPPORTED but at least this: kept, flagged for the author to check
+
+
+def is_supported(sentence: str, source_words: set[str], source_numbers: set[str], threshold: float = SUPPORTED) -> bool:
     return not FILLER.match(sentence.strip()) and support(sentence, source_words, source_numbers) >= threshold
+
+
+def weak_support_flag(cite: str) -> str:
+    """The inline flag on a generated sentence its evidence only partly holds (``check`` reports it)."""
+    where = f" against {cite}" if cite else ""
+    return f"<!-- unverified: weakly supported by the paper, check it{where} -->"
 
 
 class PaperIndex:

@@ -64,8 +64,9 @@ _ACCENT_RE = re.compile(f"([{''.join(_ACCENTS)}])([A-Za-zı])")
 
 def clean_chars(text: str) -> str:
     """Ligatures and odd spaces to plain text, TeX accents recombined, control characters dropped."""
+    text = text.translate(_TRANSLATE)  # first: a dropped control character may sit between accent and letter
     text = _ACCENT_RE.sub(lambda m: ("i" if m[2] == "ı" else m[2]) + _ACCENTS[m[1]], text)
-    return unicodedata.normalize("NFC", text.translate(_TRANSLATE))
+    return unicodedata.normalize("NFC", text)
 
 
 def remove_stamp(lines: list[str]) -> list[str]:
@@ -515,7 +516,8 @@ def _meaningful(value) -> str | None:
 
 # ---------------------------------------------------------------- files
 
-def _pages_desc(pages: list[int]) -> str:
+def describe_pages(pages: list[int]) -> str:
+    """[1, 2, 3, 7] -> "1-3, 7"."""
     runs: list[list[int]] = []
     for p in pages:
         if runs and p == runs[-1][-1] + 1:
@@ -622,7 +624,7 @@ def extract_pdf(path: str | Path, on_page: Callable[[int, int], None] | None = N
     unreadable = sorted(reasons)
     _check_text_layer(path, data, len(pages), reasons)
     if unreadable:
-        log.warning("%s: pages %s of %d could not be read", path, _pages_desc(unreadable), len(pages))
+        log.warning("%s: pages %s of %d could not be read", path, describe_pages(unreadable), len(pages))
     pages = strip_page_furniture(pages)
     sections = split_sections([(n, "\n".join(lines)) for n, lines in enumerate(pages, 1)])
     title, authors = first.title_and_authors()
@@ -645,19 +647,19 @@ def _check_text_layer(path: Path, data: bytes, count: int, reasons: dict[int, st
     over = [p for p in unreadable if reasons[p] == "limits"]
     if over:
         raise ExtractionError(
-            f"{path}: pages {_pages_desc(over)} of {count} exceed the safety limits for reading a PDF "
+            f"{path}: pages {describe_pages(over)} of {count} exceed the safety limits for reading a PDF "
             f"(more than {MAX_STREAM_BYTES >> 20} MiB from one stream, or too deeply nested)",
             "it may be a decompression bomb; get a fresh copy")
     garbled = [p for p in unreadable if reasons[p] == "undecodable"]
     if len(garbled) * 2 >= len(unreadable):
         raise ExtractionError(
-            f"{path}: the text of pages {_pages_desc(garbled)} of {count} cannot be decoded (mostly U+FFFD)",
+            f"{path}: the text of pages {describe_pages(garbled)} of {count} cannot be decoded (mostly U+FFFD)",
             "its fonts have no Unicode map: run OCR (e.g. ocrmypdf --force-ocr) or get another copy")
     damaged = "" if b"%PDF-" in data[:1024] else "the file is damaged (no %PDF header at its start) and "
     hint = "it may be a scan or damaged: run OCR first (e.g. ocrmypdf) or get a fresh copy"
     if len(unreadable) == count:
         raise ExtractionError(f"{path}: {damaged}the PDF has no text layer", hint)
-    raise ExtractionError(f"{path}: {damaged}pages {_pages_desc(unreadable)} of {count} have no text layer", hint)
+    raise ExtractionError(f"{path}: {damaged}pages {describe_pages(unreadable)} of {count} have no text layer", hint)
 
 
 def extract_text_file(path: str | Path) -> Document:

@@ -516,60 +516,10 @@ def draft_papers(
     for it, mfut in zip(items, metas):
         pdfs.append(pdf_t.submit(mfut if mfut is not None else it.meta, settings, str(drafts)))
 
-    outcomes: list[PaperOutcome] = []
-    for i, it in enumerate(items):
-        begun = time.perf_counter()
-        out = PaperOutcome(source=it.ref.raw, status="failed", arxiv_id=it.ref.versioned_id)
-        outcomes.append(out)
-        steps: list[tuple[str, State]] = []
-        try:
-            meta = it.meta
-            if metas[i] is not None:
-                metas[i].wait()
-                s = metas[i].state
-                steps.append(("metadata", s))
-                if not s.is_completed():
-                    raise _Stop(s)
-                meta = s.result()
-            assert meta is not None
-            out.title, out.arxiv_id, out.url = meta.title, meta.versioned_id, meta.url
-            pdfs[i].wait()
-            s = pdfs[i].state
-            steps.append(("pdf", s))
-            if not s.is_completed():
-                raise _Stop(s)
-            pdf_path = s.result()
-            if pdf_path is None:
-                done = existing_draft(meta, drafts)
-                out.status, out.path = "skipped", str(done) if done else None
-                logger.info("%s: skipped, %s already drafts this version", meta.versioned_id, done)
-                continue
-            s = extract_task(pdf_path, "pdf", return_state=True)
-            steps.append(("extract", s))
-            if not s.is_completed():
-                raise _Stop(s)
-            doc: Document = s.result()
-            s = chunk_task(doc, settings, meta.title, return_state=True)
-            steps.append(("chunk", s))
-            if not s.is_completed():
-                raise _Stop(s)
-            s = summarise_task(meta, s.result(), settings, doc.sha256, prompts, return_state=True)
-            steps.append(("summarise", s))
-            if not s.is_completed():
-                raise _Stop(s)
-            s = write_task(meta, s.result(), doc, it.ref.raw, str(drafts), return_state=True)
-            steps.append(("write", s))
-            if not s.is_completed():
-                raise _Stop(s)
-            result: DraftResult = s.result()
-            out.status, out.path = result.status, result.path
-            logger.info("%s: %s %s", meta.versioned_id, result.status, result.path)
-        except _Stop as stop:
-            out.error = _error_text(stop.state)
-            logger.error("%s failed: %s", out.arxiv_id or it.ref.raw, out.error)
-        finally:
-            out.cached = [name for name, st in steps if st.name == "Cached"]
-            out.seconds = round(time.perf_counter() - begun, 2)
+    outcomes = [
+        _draft_item(it, meta_future, pdf_future, settings, prompts, logger)
+        for it, meta_future, pdf_future in zip(items, metas, pdfs)
+    ]
 
     total = time.perf_counter() - started
     markdown = report_markdown(outcomes, _describe(ids, ids_file, query, categories, since), total)
@@ -587,6 +537,60 @@ class _Stop(Exception):
     def __init__(self, state: State):
         super().__init__(state.name)
         self.state = state
+
+
+class _Steps:
+    """The states of one paper's tasks, in order: a step that did not complete stops the paper."""
+
+    def __init__(self) -> None:
+        self.states: list[tuple[str, State]] = []
+
+    def result(self, name: str, state: State) -> Any:
+        self.states.append((name, state))
+        if not state.is_completed():
+            raise _Stop(state)
+        return state.result()
+
+    def cached(self) -> list[str]:
+        return [name for name, state in self.states if state.name == "Cached"]
+
+
+def _finished(future: Any) -> State:
+    future.wait()
+    return future.state
+
+
+def _draft_item(it: Item, meta_future: Any, pdf_future: Any, settings: Settings, prompts: dict[str, str],
+                logger: Any) -> PaperOutcome:
+    """One paper through the stage tasks, after its metadata and PDF futures; never raises."""
+    begun = time.perf_counter()
+    out = PaperOutcome(source=it.ref.raw, status="failed", arxiv_id=it.ref.versioned_id)
+    steps = _Steps()
+    drafts = Path(settings.drafts_dir)
+    try:
+        meta = it.meta if meta_future is None else steps.result("metadata", _finished(meta_future))
+        out.title, out.arxiv_id, out.url = meta.title, meta.versioned_id, meta.url
+        pdf_path = steps.result("pdf", _finished(pdf_future))
+        if pdf_path is None:
+            done = existing_draft(meta, drafts)
+            out.status, out.path = "skipped", str(done) if done else None
+            logger.info("%s: skipped, %s already drafts this version", meta.versioned_id, done)
+            return out
+        doc: Document = steps.result("extract", extract_task(pdf_path, "pdf", return_state=True))
+        chunks = steps.result("chunk", chunk_task(doc, settings, meta.title, return_state=True))
+        summary = steps.result("summarise", summarise_task(meta, chunks, settings, doc.sha256, prompts,
+                                                           return_state=True))
+        result: DraftResult = steps.result("write", write_task(meta, summary, doc, it.ref.raw, str(drafts),
+                                                               return_state=True))
+        out.status, out.path = result.status, result.path
+        logger.info("%s: %s %s", meta.versioned_id, result.status, result.path)
+    except _Stop as stop:
+        out.error = _error_text(stop.state)
+        logger.error("%s failed: %s", out.arxiv_id or it.ref.raw, out.error)
+    finally:
+        out.cached = steps.cached()
+        out.seconds = round(time.perf_counter() - begun, 2)
+    return out
 
 
 __all__ = [

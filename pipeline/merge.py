@@ -26,12 +26,23 @@ def block_hash(text: str) -> str:
 
 
 def split_blocks(body: str) -> list[tuple[str, str]]:
-    """(key, raw text) pairs whose texts joined give ``body`` back exactly."""
+    """(key, raw text) pairs whose texts joined give ``body`` back exactly.
+
+    The critique runs from its heading to the footer, over any ``## `` headings the author wrote in it or
+    below it. A heading seen before gets a key of its own (``"Results\n2"``, which no heading can be), so
+    an author's second ``## Results`` is an added section, never taken for paperdraft's.
+    """
     footer = None
     for footer in _FOOTER.finditer(body):
         pass
     end = footer.start() if footer else len(body)
-    cuts = [(PREAMBLE, 0)] + [(m.group(1), m.start()) for m in _HEADING.finditer(body, 0, end)]
+    cuts, seen = [(PREAMBLE, 0)], {PREAMBLE: 1}
+    for m in _HEADING.finditer(body, 0, end):
+        key = m.group(1)
+        seen[key] = seen.get(key, 0) + 1
+        cuts.append((key if seen[key] == 1 else f"{key}\n{seen[key]}", m.start()))
+        if key == CRITIQUE_KEY:
+            break
     blocks = []
     for i, (key, start) in enumerate(cuts):
         stop = cuts[i + 1][1] if i + 1 < len(cuts) else end

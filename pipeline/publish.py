@@ -21,7 +21,7 @@ from typing import Literal
 from slugify import slugify
 
 from .config import Settings
-from .draft import atomic_write, compose, parse
+from .draft import atomic_write, compose, file_lock, inert, parse, remove_stale_temps
 from .errors import PaperdraftError
 from .records import PaperMeta
 from .review import COMMENT, DraftFile, Finding, check_draft, has_errors, read_draft, sentences
@@ -30,6 +30,7 @@ FORMATS = ("jekyll", "hugo", "quarto", "plain")
 SAFE_NAME = re.compile(r"\d{4}-\d{2}-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*\.(?:md|qmd)")
 SHARE_LIMIT = 280
 _DOMAIN = r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+TAG = re.compile(r"<!--.*?(?:-->|$)|</?[A-Za-z][^<>]*>", re.S)
 EMAIL = re.compile(rf"\{{(?P<names>[^{{}}@]+)\}}\s*@\s*(?P<domain>{_DOMAIN})|(?P<plain>[A-Za-z0-9][A-Za-z0-9._%+-]*@{_DOMAIN})")
 
 
@@ -80,12 +81,22 @@ def post_path(blog_dir: Path, front: dict, fmt: str, today: date) -> tuple[Path,
     return blog_dir / name, today
 
 
+def plain(value: object) -> str:
+    """A front-matter value from the paper as plain text: its HTML tags and comments gone, nothing left to open one.
+
+    Themes print ``page.title`` unescaped, and Quarto reads it as Markdown: the paper's HTML must not get there.
+    """
+    return inert(TAG.sub("", " ".join(str(value).split())))
+
+
 def post_front(front: dict, fmt: str, day: date) -> dict | None:
     """The front matter each site generator expects; internal keys (hashes, prompts) stay in the draft."""
-    paper = {"arxiv_id": front.get("arxiv_id"), "arxiv_url": front.get("url"), "paper_authors": front.get("authors")}
+    authors = front.get("authors")
+    authors = [plain(a) for a in authors] if isinstance(authors, list) else plain(authors) if authors else None
+    paper = {"arxiv_id": front.get("arxiv_id"), "arxiv_url": front.get("url"), "paper_authors": authors}
     paper = {k: v for k, v in paper.items() if v}
-    tags = list(front.get("categories") or [])
-    title = str(front["title"])
+    tags = [plain(t) for t in front.get("categories") or []]
+    title = plain(front["title"])
     if fmt == "jekyll":
         return {"layout": "post", "title": title, "date": day, "tags": tags, **paper}
     if fmt == "hugo":
@@ -108,8 +119,8 @@ def render_post(doc: DraftFile, fmt: str, day: date) -> str:
     if doc.front.get("url"):
         facts.append(f"[arXiv:{doc.front.get('arxiv_id') or 'paper'}]({doc.front['url']})")
     if doc.front.get("categories"):
-        facts.append(", ".join(map(str, doc.front["categories"])))
-    return f"# {doc.front['title']}\n\n*{' · '.join(facts)}*\n\n{body}"
+        facts.append(", ".join(map(plain, doc.front["categories"])))
+    return f"# {plain(doc.front['title'])}\n\n*{' · '.join(facts)}*\n\n{body}"
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -188,6 +199,11 @@ def publish(draft: Path, blog_dir: Path, fmt: str, settings: Settings, today: da
     """Write the post and its share text, and mark the draft published. Refuses drafts with check errors."""
     if fmt not in FORMATS:
         raise PublishFormatError(f"unknown format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")
+    with file_lock(draft):  # a redraft or a second publish of this draft waits for this one
+        return _publish_locked(draft, blog_dir, fmt, settings, today)
+
+
+def _publish_locked(draft: Path, blog_dir: Path, fmt: str, settings: Settings, today: date | None) -> PublishResult:
     doc = read_draft(draft)
     findings = check_draft(doc, settings.critique_min_words)
     if has_errors(findings):
@@ -200,6 +216,9 @@ def publish(draft: Path, blog_dir: Path, fmt: str, settings: Settings, today: da
     if post.parent.resolve() != blog_dir.resolve() or not SAFE_NAME.fullmatch(post.name):  # the last guard
         raise PostConflictError(f"refusing to write {post}: it is not a plain file name inside {blog_dir}")
     text = render_post(doc, fmt, day)
+    share = post.with_name(f"{post.stem}.share.txt")
+    for path in (post, share):  # what a publish killed midway left behind
+        remove_stale_temps(path)
     status = "written"
     if post.exists() or post.is_symlink():
         current = post.read_text(encoding="utf-8", errors="replace") if post.is_file() else None
@@ -216,8 +235,7 @@ def publish(draft: Path, blog_dir: Path, fmt: str, settings: Settings, today: da
                                                                     "the post, then publish again")
     if status != "unchanged":
         atomic_write(post, text)
-    share = post.with_name(f"{post.stem}.share.txt")
-    share_body = share_text(str(doc.front["title"]), first_sentence(doc), doc.front.get("url"))
+    share_body = share_text(plain(doc.front["title"]), first_sentence(doc), doc.front.get("url"))
     if not share.is_file() or share.read_text(encoding="utf-8", errors="replace") != share_body + "\n":
         atomic_write(share, share_body + "\n")
     front, body = parse(draft.read_text(encoding="utf-8").replace("\r\n", "\n"))

@@ -32,7 +32,7 @@ RULE = re.compile(r"^---[ \t]*$", re.M)
 COMMENT = re.compile(r"<!--.*?-->", re.S)
 UNVERIFIED = re.compile(r"<!--\s*unverified:\s*(.*?)\s*-->", re.S | re.I)
 WORD = re.compile(r"[^\W_]+(?:(?:['’-]|(?<=\d)[.,](?=\d))[^\W_]+)*")  # "don't", "state-of-the-art", "28.4"
-TODO = re.compile(r"\b(?:TODO|FIXME)\b")
+TODO = re.compile(rf"{re.escape(TODO_MARK)}|\b(?:TODO|FIXME)\b")  # the placeholder's mark, even glued to a word
 SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n[ \t]*\n")
 
 
@@ -125,8 +125,9 @@ def read_draft(path: Path) -> DraftFile:
                     front, problem = None, (2, 1, "front matter must be a YAML mapping of keys to values")
     else:
         problem = (1, 1, "no front matter: the draft must start with a '---' YAML block")
-    masked = _mask(text)
-    doc = DraftFile(path, text, masked, front, min(body_start, len(text)), front_problem=problem)
+    body_start = min(body_start, len(text))
+    masked = text[:body_start] + _mask(text[body_start:])  # a '<!--' in a front-matter title opens no comment
+    doc = DraftFile(path, text, masked, front, body_start, front_problem=problem)
     heads = list(re.finditer(r"(?m)^##[ \t]+(.+?)[ \t]*$", masked[doc.body_start :]))
     for i, m in enumerate(heads):
         end = heads[i + 1].start() if i + 1 < len(heads) else len(text) - doc.body_start
@@ -220,7 +221,7 @@ def check_draft(doc: DraftFile, min_words: int) -> list[Finding]:
             out.append(at(0, "warning", f"unknown status '{status}' (expected one of: {', '.join(STATUSES)})"))
     for m in TODO.finditer(doc.masked, doc.body_start):
         in_critique = doc.critique and doc.critique.start <= m.start() < doc.critique.end
-        if m.group(0) == "TODO" and doc.masked.startswith(TODO_MARK, m.start()) and in_critique:
+        if m.group(0) == TODO_MARK and in_critique:
             out.append(at(m.start(), "error", f"the critique still holds the {TODO_MARK} placeholder: "
                                               "replace it with your critique"))
         elif in_critique:

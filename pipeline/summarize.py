@@ -8,10 +8,11 @@ Reduce: each blog section is written from the paper sentences that hold its
 facts: the most central sentences of the matching paper sections, with cue
 words and numbers favoured where the section needs them (results, limitations).
 Every paper sentence is ranked, however long the paper, so nothing is cut
-unread. Generated sentences are kept only when the paper supports them, and
-carry the page they came from; where the model wrote too little that holds,
-the section quotes the paper's key sentences instead, for the author to put
-in their own words.
+unread. Generated sentences are kept when the paper supports them, flagged
+(``<!-- unverified: weakly supported ... -->``) when it only partly does, and
+dropped when it does not; each carries the page it came from. Where the model
+wrote too little that holds, the section quotes the paper's key sentences
+instead, for the author to put in their own words.
 """
 
 from __future__ import annotations
@@ -20,7 +21,20 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from .evidence import KeySentence, PaperIndex, content_words, flag_unverified, is_supported, numbers, split_sentences
+from .evidence import (
+    FILLER,
+    SUPPORTED,
+    WEAKLY_SUPPORTED,
+    KeySentence,
+    PaperIndex,
+    content_words,
+    flag_unverified,
+    is_supported,
+    numbers,
+    split_sentences,
+    support,
+    weak_support_flag,
+)
 from .model import Backend, Messages
 from .prompts import prompt_hashes, render
 from .records import Chunk, PaperMeta, Summary
@@ -195,15 +209,21 @@ class Summarizer:
         return prompts
 
     def compose(self, blog: BlogSection, text: str, evidence: list[KeySentence], notes: str) -> str:
-        """Keep the generated sentences the evidence supports, cite their pages; quote the paper where too few hold."""
+        """Keep the generated sentences the evidence supports, cite their pages; quote the paper where too few hold.
+
+        A sentence its evidence only partly holds (``WEAKLY_SUPPORTED``) stays, flagged for the author;
+        one it does not hold, or with a number the paper lacks, is dropped.
+        """
         index = self.index
         source = " ".join(s.text for s in evidence) + " " + notes
         words = content_words(source)
+        paper_numbers = index.paper_numbers if index else numbers(source)
         flat = " ".join(BULLET.sub("", line) for line in text.splitlines())
-        kept = []
+        kept: list[tuple[str, bool]] = []  # (sentence, strongly supported)
         for _, sentence in split_sentences(flat):
-            if is_supported(sentence, words, index.paper_numbers if index else numbers(source)) and sentence not in kept:
-                kept.append(sentence)
+            score = 0.0 if FILLER.match(sentence.strip()) else support(sentence, words, paper_numbers)
+            if score >= WEAKLY_SUPPORTED and sentence not in (k for k, _ in kept):
+                kept.append((sentence, score >= SUPPORTED))
         parts = []
         paged = bool(index and index.paged)
 
@@ -211,12 +231,17 @@ class Summarizer:
             match = index.best_match(sentence, evidence) if index else None
             return match.cite(paged) if match else ""
 
+        def written(sentence: str, strong: bool) -> str:
+            where = cite(sentence)
+            return _with_cite(sentence, where) + ("" if strong else " " + weak_support_flag(where))
+
         if kept:
-            parts.append(" ".join(_with_cite(s, cite(s)) for s in kept))
-        if len(kept) < blog.quotes and evidence:
-            quotes = sorted(evidence, key=lambda s: -s.score)[: blog.quotes - len(kept) + 1]
+            parts.append(" ".join(written(s, strong) for s, strong in kept))
+        strong = [s for s, ok in kept if ok]
+        if len(strong) < blog.quotes and evidence:
+            quotes = sorted(evidence, key=lambda s: -s.score)[: blog.quotes - len(strong) + 1]
             quotes = sorted(quotes, key=evidence.index)
-            label = "From the paper:" if kept else "From the paper (put it in your own words):"
+            label = "From the paper:" if strong else "From the paper (put it in your own words):"
             parts.append(label + "\n\n" + "\n".join(f"- “{s.text}” ({s.cite(paged)})" for s in quotes))
         return "\n\n".join(parts)
 

@@ -41,3 +41,13 @@ def test_aids_sit_in_comments_and_do_not_count_as_the_critique(tmp_path: Path):
     messages = [f.message for f in check_file(path, 80)]
     assert any("TODO(author)" in m or "placeholder" in m.lower() for m in messages)
     assert any("words" in m for m in messages)  # the aids added no author words
+
+
+def test_pages_that_could_not_be_read_are_named_in_the_draft(tmp_path: Path):
+    import dataclasses
+
+    doc = dataclasses.replace(extract_text_file(SAMPLE), page_count=12, unreadable_pages=[5, 6, 7, 11])
+    summary = Summary(notes=[], sections={"TL;DR": "Short."}, model="m", prompt_hashes={})
+    path = Path(write_draft(PaperMeta(title="Sample"), summary, "s", tmp_path, aids=critique_aids(doc)).path)
+    assert "Pages 5-7, 11 of 12 could not be read" in path.read_text().split(CRITIQUE_HEADING, 1)[1]
+    assert not any("could not be read" in line for line in critique_aids(extract_text_file(SAMPLE)))

@@ -5,7 +5,6 @@ Tasks are called through ``.fn`` (plain functions); the full flow runs in test_f
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import pytest

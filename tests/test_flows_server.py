@@ -62,7 +62,7 @@ def test_flow_drafts_each_paper_once_and_a_failing_paper_fails_alone(env, arxiv_
     assert artifact is not None and artifact.type == "markdown"
     md = artifact.data
     assert "| Attentive Statistics Pooling for Deep Speaker Embedding | [arXiv:1803.10963v2]" in md
-    assert "failed: PDF download failed" in md and "4 papers: 2 failed, 2 written" in md
+    assert "failed: PDF download of 1111.2011v2 failed" in md and "4 papers: 2 failed, 2 written" in md
 
     # the rerun: finished papers are skipped without a download, the failed one is drafted now
     arxiv_server.clear()  # arXiv is well again

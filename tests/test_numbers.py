@@ -56,6 +56,19 @@ def test_flags_survive_into_the_draft_and_check_reports_them(tmp_path: Path):
     assert "97.5" in findings[0].message
 
 
+def test_weak_support_flags_survive_into_the_draft_and_check_reports_them(tmp_path: Path):
+    from pipeline.evidence import weak_support_flag
+
+    text = f"The model is elegant (p. 3, §4.1). {weak_support_flag('p. 3, §4.1')} It reaches 28.4 BLEU (p. 5)."
+    summary = Summary(notes=[], sections={"TL;DR": "Fine.", "Results": text}, model="m", prompt_hashes={})
+    path = Path(write_draft(PaperMeta(title="A Paper"), summary, "s", tmp_path).path)
+    lines = path.read_text().splitlines()
+    line = next(i for i, l in enumerate(lines, 1) if "<!-- unverified: weakly supported" in l)
+    findings = [f for f in check_file(path, 80) if "unverified" in f.message]
+    assert [(f.line, f.severity) for f in findings] == [(line, "warning")]
+    assert "weakly supported by the paper, check it against p. 3, §4.1" in findings[0].message
+
+
 def test_page_cites_are_not_claims():
     assert flag_unverified("It reaches 28.4 BLEU (p. 8).", numbers("28.4")) == "It reaches 28.4 BLEU (p. 8)."
 

@@ -91,6 +91,22 @@ def test_invented_numbers_and_filler_are_dropped_and_the_paper_quoted_instead():
     assert all(note == "" for note in summary.notes)  # the map notes were unsupported too
 
 
+def test_weakly_supported_sentences_are_kept_flagged_and_unsupported_ones_dropped():
+    def mixed(prompt: str) -> str:
+        return ("The big Transformer model achieves a BLEU score of 28.4 on the English-to-German task. "  # held
+                "The big Transformer model achieves a BLEU score with remarkable, surprising elegance. "  # 6 of 9 words
+                "Quantum gravity explains galaxy rotation curves without dark matter halos.")  # not at all
+
+    from pipeline.draft import FLAG
+
+    results = Summarizer(ScriptedBackend(mixed)).summarize(META, _chunks()).sections["Results"]
+    assert "BLEU score of 28.4 on the English-to-German task (p. 3, §Results)." in results
+    weak = re.search(r"with remarkable, surprising elegance \(p\. 3, §Results\)\. (<!-- unverified: [^>]*-->)", results)
+    assert weak and FLAG.fullmatch(weak.group(1)) and "p. 3" in weak.group(1)
+    assert "Quantum" not in results and "galaxy" not in results
+    assert len(FLAG.findall(results)) == 1  # the held sentence is not flagged, nor the page numbers in the flag
+
+
 def test_map_notes_keep_only_supported_bullets():
     def notes(prompt: str) -> str:
         return "- The encoder consists of a stack of six identical layers.\n- It was trained on 900 GPUs in Paris."
