@@ -7,7 +7,7 @@ PIP := $(PY) -m pip
 # On a GPU machine: make install TORCH_SPEC=torch
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench bench-flows quality clean
 
 install: $(VENV)/.installed
 
@@ -28,6 +28,13 @@ test: install
 
 bench: install
 	$(PY) benchmarks/bench_draft.py
+
+bench-flows: install
+	$(PY) benchmarks/bench_flows.py
+
+# needs the shared corpus beside this checkout (or PAPERDRAFT_CORPUS)
+quality: install
+	$(PY) benchmarks/quality.py $${PAPERDRAFT_CORPUS:-../shared/corpus}/pdfs --max-pages 100
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -45,6 +45,27 @@ def machine_text(sections: dict[str, str]) -> str:
     return text.replace("“", "").replace("”", "")
 
 
+def uncited_sentences(sections: dict[str, str]) -> tuple[int, int]:
+    """(machine-written sentences and quotes, of which without a page/section cite)."""
+    from pipeline.evidence import PAGE_CITE, split_sentences
+
+    total = uncited = 0
+    for text in sections.values():
+        text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
+        text = re.sub(r"From the paper[^:\n]*:", "", text)
+        for line in text.splitlines():  # a quote is one line; prose lines hold several sentences
+            line = line.strip()
+            if line.startswith("- "):
+                pieces = [line]
+            else:
+                pieces = [sentence for _, sentence in split_sentences(line)]
+            for piece in pieces:
+                if len(piece.split()) >= 3:
+                    total += 1
+                    uncited += not PAGE_CITE.search(piece)
+    return total, uncited
+
+
 def extractive(doc) -> str:
     """TF-IDF centrality with a mild preference for earlier sentences; picked in reading order."""
     import numpy as np
@@ -97,6 +118,7 @@ def main() -> None:
     systems = ["lead", "extractive", "single prompt", "paperdraft"]
     totals = {s: [0.0, 0.0, 0.0] for s in systems}
     invented = {s: [0, 0] for s in systems}  # numbers not in the paper, of which flagged
+    weak = sentences = uncited = 0  # paperdraft: weak-support flags; sentences; sentences without a cite
     scored = 0
     for pdf in sorted(args.pdf_dir.glob("*.pdf")):
         if args.limit and scored >= args.limit:
@@ -123,7 +145,11 @@ def main() -> None:
             "single prompt": single_prompt(backend, body, meta.title),
             "paperdraft": ours,
         }
-        flags = len(re.findall(r"<!-- unverified:", "\n".join(summary.sections.values())))
+        drafted = "\n".join(summary.sections.values())
+        flags = len(re.findall(r"<!-- unverified: [^>]* not found in the paper -->", drafted))
+        weak += len(re.findall(r"<!-- unverified: weakly supported", drafted))
+        counted = uncited_sentences(summary.sections)
+        sentences, uncited = sentences + counted[0], uncited + counted[1]
         line = [f"{pdf.name[:28]:<28} {time.perf_counter() - start:6.0f}s"]
         for system, text in outputs.items():
             score = scorer.score(abstract.text, words(text))
@@ -142,6 +168,8 @@ def main() -> None:
     for system in systems:
         r1, r2, rl = (t / scored for t in totals[system])
         print(f"{system:<15}{r1:>9.1f}{r2:>9.1f}{rl:>12.1f}{invented[system][0]:>24}{invented[system][1]:>9}")
+    print(f"\npaperdraft: {sentences} machine-written sentences and quotes, {uncited} without a page or section "
+          f"cite; {weak} flagged as weakly supported")
 
 
 if __name__ == "__main__":

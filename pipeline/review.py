@@ -199,9 +199,12 @@ def _copy_findings(doc: DraftFile, at: Callable[..., Finding]) -> list[Finding]:
 
 
 def unverified_findings(doc: DraftFile, at: Callable[..., Finding]) -> list[Finding]:
-    """Faithfulness hook: each ``<!-- unverified: ... -->`` comment in machine text becomes a warning."""
+    """Faithfulness: each ``<!-- unverified: ... -->`` flag in machine text is an error, so nothing the
+    pipeline could not trace to the paper is published unread. The author checks the claim against the
+    paper, fixes or drops the sentence, and deletes the flag."""
     end = doc.critique.at if doc.critique else len(doc.text)
-    return [at(m.start(), "warning", f"unverified claim: {' '.join(m.group(1).split())}")
+    return [at(m.start(), "error", f"unverified claim: {' '.join(m.group(1).split())}; check it in the paper, "
+                                   "fix or drop the sentence, then delete this comment")
             for m in UNVERIFIED.finditer(doc.text, doc.body_start, end)]
 
 

@@ -52,7 +52,7 @@ def test_flags_survive_into_the_draft_and_check_reports_them(tmp_path: Path):
     lines = path.read_text().splitlines()
     line = next(i for i, l in enumerate(lines, 1) if "<!-- unverified: 97.5" in l)
     findings = [f for f in check_file(path, 80) if "unverified" in f.message]
-    assert [(f.line, f.severity) for f in findings] == [(line, "warning")]
+    assert [(f.line, f.severity) for f in findings] == [(line, "error")]
     assert "97.5" in findings[0].message
 
 
@@ -65,7 +65,7 @@ def test_weak_support_flags_survive_into_the_draft_and_check_reports_them(tmp_pa
     lines = path.read_text().splitlines()
     line = next(i for i, l in enumerate(lines, 1) if "<!-- unverified: weakly supported" in l)
     findings = [f for f in check_file(path, 80) if "unverified" in f.message]
-    assert [(f.line, f.severity) for f in findings] == [(line, "warning")]
+    assert [(f.line, f.severity) for f in findings] == [(line, "error")]
     assert "weakly supported by the paper, check it against p. 3, §4.1" in findings[0].message
 
 

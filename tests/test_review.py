@@ -172,15 +172,17 @@ def test_missing_front_matter_and_missing_keys(tmp_path: Path):
     assert [f.message for f in check_file(path, 80)] == ["front matter has no 'title'"]
 
 
-def test_unverified_comments_in_machine_text_become_warnings(tmp_path: Path):
+def test_unverified_comments_in_machine_text_are_errors(tmp_path: Path):
     path = make_draft(tmp_path, GOOD)
     text = path.read_text().replace("28.4 BLEU", "28.4 BLEU <!-- unverified: 28.4 BLEU\n  not found in the paper -->")
     path.write_text(text)
     (finding,) = check_file(path, 80)
-    assert finding.severity == "warning" and finding.message == "unverified claim: 28.4 BLEU not found in the paper"
+    assert finding.severity == "error"
+    assert finding.message.startswith("unverified claim: 28.4 BLEU not found in the paper; check it in the paper")
     assert (finding.line, finding.col) == where(path, "<!-- unverified")
-    result = run("check", str(path))
-    assert result.exit_code == 0  # warnings alone pass
+    assert run("check", str(path)).exit_code == 1  # publish refuses too: it runs the same check
+    path.write_text(text.replace("<!-- unverified: 28.4 BLEU\n  not found in the paper -->", ""))  # checked it
+    assert check_file(path, 80) == [] and run("check", str(path)).exit_code == 0
 
 
 def test_json_output_matches_the_text_output(tmp_path: Path):
