@@ -508,13 +508,14 @@ def draft_papers(
     prompts = prompt_hashes()
     drafts = Path(settings.drafts_dir)
 
-    # I/O up front: metadata and PDF of every paper, as futures, in paper order. They run on the
-    # I/O thread(s) (FIFO) while this thread runs the model on paper i, so the PDFs of the papers
-    # after it download meanwhile; the arXiv gate spaces the requests.
-    metas = [meta_t.submit(it.ref, settings) if it.meta is None else None for it in items]
-    pdfs = []
-    for it, mfut in zip(items, metas):
-        pdfs.append(pdf_t.submit(mfut if mfut is not None else it.meta, settings, str(drafts)))
+    # I/O up front: metadata then PDF of each paper, as futures, paper by paper. They run on the one
+    # I/O thread (FIFO) while this thread runs the model on paper i, so the next papers' PDFs download
+    # meanwhile, and the first paper's model work waits for two requests only; the gate spaces them.
+    metas, pdfs = [], []
+    for it in items:
+        meta_future = meta_t.submit(it.ref, settings) if it.meta is None else None
+        metas.append(meta_future)
+        pdfs.append(pdf_t.submit(meta_future if meta_future is not None else it.meta, settings, str(drafts)))
 
     outcomes = [
         _draft_item(it, meta_future, pdf_future, settings, prompts, logger)

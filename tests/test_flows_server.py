@@ -124,3 +124,20 @@ def test_arxiv_requests_are_spaced_and_never_overlap_across_parallel_tasks(env, 
     # and per second: never more than 1 / delay requests in any 1-second window
     for t in starts:
         assert sum(1 for u in starts if t <= u < t + 1.0) <= int(1 / delay) + 1
+
+
+def test_paperdraft_run_drafts_a_reading_list_through_the_flow(env, arxiv_server, tiny_model_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    reading = tmp_path / "papers.txt"
+    reading.write_text("# to read this week\n1803.10963   # speaker embeddings\n")
+    drafts = tmp_path / "drafts"
+    args = ["run", "--ids-file", str(reading), "--drafts-dir", str(drafts), "--model", str(tiny_model_dir)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "written" in result.output and "1803.10963v2" in result.output
+    assert [p.name.split("-")[0] for p in drafts.glob("*.md")] == ["1803.10963"]
+    again = CliRunner().invoke(app, args)  # the same list tomorrow: nothing new to draft
+    assert again.exit_code == 0 and "skipped" in again.output
