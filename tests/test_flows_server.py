@@ -141,3 +141,23 @@ def test_paperdraft_run_drafts_a_reading_list_through_the_flow(env, arxiv_server
     assert [p.name.split("-")[0] for p in drafts.glob("*.md")] == ["1803.10963"]
     again = CliRunner().invoke(app, args)  # the same list tomorrow: nothing new to draft
     assert again.exit_code == 0 and "skipped" in again.output
+
+
+def test_the_model_is_loaded_once_per_process_not_once_per_task(env, arxiv_server, tiny_model_dir, tmp_path,
+                                                                  monkeypatch):
+    from pipeline import model
+
+    loads = []
+
+    class Counted(model.TransformersBackend):
+        def __init__(self, *args, **kwargs):
+            loads.append(args)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(model, "TransformersBackend", Counted)
+    monkeypatch.setattr(model, "_loaded", {})
+    rows = flows.draft_papers(ids=["1412.6980", "1411.2738"], drafts_dir=str(tmp_path / "drafts"),
+                              model=str(tiny_model_dir))
+    assert [r["status"] for r in rows] == ["written", "written"]
+    assert all("chunk" not in r["cached"] for r in rows)  # both papers really ran chunk and summarise
+    assert len(loads) == 1
