@@ -86,6 +86,7 @@ def assert_structure(path: Path) -> str:
     assert not LIVE_HTML.search(COMMENT.sub("", body)), "live HTML in the draft"
     assert not re.search(r"<\s*(script|iframe|img|style)", body, re.I), "a tag from the paper, even in a comment"
     errors = {f.message.split(":")[0] for f in check_file(path, 80) if f.severity == "error"}
+    errors.discard("unverified claim")  # the pipeline's own flags on what the model wrote, for the author to check
     assert errors == {"the critique has 0 words of your own; write at least 80 (comments and quotes do not count)",
                       f"the critique still holds the {TODO_MARK} placeholder"}
     return body
