@@ -33,6 +33,7 @@ here re-implements a stage.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import threading
 import time
@@ -261,11 +262,10 @@ def existing_draft(meta: PaperMeta, drafts_dir: Path) -> Path | None:
     """The draft of this paper's version, if one exists already (under any title)."""
     if not meta.arxiv_id:
         return None
-    candidates = [draft_path(meta, drafts_dir)]
-    ident = draft_path(meta, drafts_dir).name.split("-", 1)[0] if "-" in draft_path(meta, drafts_dir).name else None
-    if ident and drafts_dir.is_dir():
-        candidates += sorted(drafts_dir.glob(f"{ident}-*.md"))
-    for path in candidates:
+    expected = draft_path(meta, drafts_dir)
+    ident = expected.name.split("-", 1)[0]  # the title part may differ: the title can change between versions
+    others = sorted(drafts_dir.glob(f"{glob.escape(ident)}-*.md")) if drafts_dir.is_dir() else []
+    for path in [expected, *others]:
         try:
             front, _ = parse(path.read_text(encoding="utf-8"))
         except OSError:
