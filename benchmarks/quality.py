@@ -66,6 +66,20 @@ def uncited_sentences(sections: dict[str, str]) -> tuple[int, int]:
     return total, uncited
 
 
+def unsupported_numbers(drafted: str, paper_numbers: set[str]) -> list[tuple[str, bool]]:
+    """(value, flagged right after it) for each number the draft writes that the paper lacks.
+
+    Numbers inside the pipeline's own comments and page cites are not claims and are skipped.
+    """
+    from pipeline.evidence import PAGE_CITE, number_spans
+
+    skip = [m.span() for m in re.finditer(r"<!--.*?-->", drafted, flags=re.S)]
+    skip += [m.span() for m in PAGE_CITE.finditer(drafted)]
+    flag = re.compile(r"\s*<!-- unverified: [^<>\n]* not found in the paper -->")
+    return [(value, bool(flag.match(drafted, end))) for start, end, value in number_spans(drafted)
+            if value not in paper_numbers and not any(a <= start < b for a, b in skip)]
+
+
 def extractive(doc) -> str:
     """TF-IDF centrality with a mild preference for earlier sentences; picked in reading order."""
     import numpy as np
@@ -99,6 +113,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="at most this many papers")
     parser.add_argument("--max-pages", type=int, default=30, help="skip longer papers (time)")
     parser.add_argument("--model", default=None)
+    parser.add_argument("--save", type=Path, default=None, help="write each paper's machine-written sections here")
     args = parser.parse_args()
     logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -118,6 +133,7 @@ def main() -> None:
     systems = ["lead", "extractive", "single prompt", "paperdraft"]
     totals = {s: [0.0, 0.0, 0.0] for s in systems}
     invented = {s: [0, 0] for s in systems}  # numbers not in the paper, of which flagged
+    whole = [0, 0]  # paperdraft, the whole draft rather than its first 200 words: the same two counts
     weak = sentences = uncited = 0  # paperdraft: weak-support flags; sentences; sentences without a cite
     scored = 0
     for pdf in sorted(args.pdf_dir.glob("*.pdf")):
@@ -146,7 +162,13 @@ def main() -> None:
             "paperdraft": ours,
         }
         drafted = "\n".join(summary.sections.values())
-        flags = len(re.findall(r"<!-- unverified: [^>]* not found in the paper -->", drafted))
+        if args.save:
+            args.save.mkdir(parents=True, exist_ok=True)
+            (args.save / f"{pdf.stem}.md").write_text(
+                "".join(f"## {name}\n\n{text}\n\n" for name, text in summary.sections.items()))
+        found = unsupported_numbers(drafted, paper_numbers)
+        whole[0], whole[1] = whole[0] + len(found), whole[1] + sum(flagged for _, flagged in found)
+        flagged_values = {value for value, flagged in found if flagged}
         weak += len(re.findall(r"<!-- unverified: weakly supported", drafted))
         counted = uncited_sentences(summary.sections)
         sentences, uncited = sentences + counted[0], uncited + counted[1]
@@ -155,9 +177,9 @@ def main() -> None:
             score = scorer.score(abstract.text, words(text))
             for i, key in enumerate(["rouge1", "rouge2", "rougeLsum"]):
                 totals[system][i] += score[key].fmeasure * 100
-            missing = len(numbers(words(text)) - paper_numbers)
-            invented[system][0] += missing
-            invented[system][1] += flags if system == "paperdraft" else 0
+            missing = numbers(words(text)) - paper_numbers
+            invented[system][0] += len(missing)
+            invented[system][1] += len(missing & flagged_values) if system == "paperdraft" else 0
             line.append(f"{system} R1 {score['rouge1'].fmeasure * 100:4.1f}")
         print("  ".join(line), flush=True)
         scored += 1
@@ -168,7 +190,8 @@ def main() -> None:
     for system in systems:
         r1, r2, rl = (t / scored for t in totals[system])
         print(f"{system:<15}{r1:>9.1f}{r2:>9.1f}{rl:>12.1f}{invented[system][0]:>24}{invented[system][1]:>9}")
-    print(f"\npaperdraft: {sentences} machine-written sentences and quotes, {uncited} without a page or section "
+    print(f"\npaperdraft, whole drafts: {whole[0]} numbers not in the paper, {whole[1]} of them flagged")
+    print(f"paperdraft: {sentences} machine-written sentences and quotes, {uncited} without a page or section "
           f"cite; {weak} flagged as weakly supported")
 
 
