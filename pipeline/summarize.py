@@ -42,6 +42,25 @@ from .records import Chunk, PaperMeta, Summary
 Progress = Callable[[str, int, int | None], None]
 
 
+# Sentences that state a limitation, not just any sentence with "only" or "open" in it
+# ("We used a beam size of 21 only ..." is not a limitation).
+LIMITATION_CUES = (
+    r"\blimitations?\b|\bfuture (work|research|directions?)\b|\bwe leave\b|\bleft (for|to) future\b|"
+    r"\bdrawbacks?\b|\bshortcomings?\b|\bweakness(es)?\b|\bcaveats?\b|\bopen (questions?|problems?|issues?)\b|"
+    r"\bremains? (an? )?(open|unclear|unknown|challenging|difficult|to be)\b|\bnot (yet|always|clear)\b|"
+    r"\bunclear\b|\bcannot\b|\bunable to\b|\bfails?\b|\bfailed\b|\bfailure\b|\bsuffers?\b|\bhowever\b|"
+    r"\bdoes not (scale|generali[sz]e|work|hold|apply|capture|address|improve|help)\b|\brestricted to\b|"
+    r"\bonly (works?|applies|holds|when|if)\b|\bcostly\b|\bexpensive\b|\bdegrades?\b|"
+    r"\bwe (plan|intend|hope) to\b|\bin the future\b|\bgoals? of ours\b|\bchallenges? remains?\b|"
+    r"\bmany challenges\b|\b(still|remains?) (a )?(large |significant |considerable )?gap\b"
+)
+# Of those, the ones that are a limitation or open question by themselves ("however" may just contrast).
+STRONG_LIMITATION_CUES = (
+    r"limitation|future|plan to|intend to|goals? of ours|challenges? remains?|many challenges|drawback|"
+    r"shortcoming|weakness|caveat|open (question|problem)|unclear|we leave|restricted to|\bgap\b"
+)
+
+
 @dataclass(frozen=True)
 class BlogSection:
     heading: str
@@ -49,6 +68,9 @@ class BlogSection:
     kinds: tuple[str, ...]  # paper section kinds that hold its facts
     cues: str = ""  # words that mark a sentence this section wants
     quotes: int = 2  # paper sentences quoted when the model's text does not hold
+    cue_required: bool = False  # only sentences with a cue, from its own kinds, are evidence; with none, it says so
+    strong_cues: str = ""  # cues that mark the sentences it wants most
+    none_found: str = ""  # what the section says when no sentence qualifies
 
 
 BLOG_SECTIONS = (
@@ -67,8 +89,10 @@ BLOG_SECTIONS = (
                 ("experiments", "results", "discussion", "conclusion", "abstract"),
                 r"outperform|achiev|improv|state-of-the-art|accuracy|score|better|results? show|reduc", 3),
     BlogSection("Limitations", "In 2 sentences, state the limitations or open questions the authors mention.",
-                ("limitations", "discussion", "conclusion", "results"),
-                r"limitation|future work|however|does not|cannot|fail|drawback|remain|open|only", 2),
+                ("limitations", "discussion", "conclusion", "results"), LIMITATION_CUES, 2, cue_required=True,
+                strong_cues=STRONG_LIMITATION_CUES,
+                none_found="_paperdraft found no limitation stated in the paper's text. "
+                           "Which ones do you see? Your critique below is the place for them._"),
 )
 EVIDENCE_PER_SECTION = 6
 REDUCE_PROMPT_TOKENS = 640  # a tiny model writes better from short prompts, and faster
@@ -180,13 +204,19 @@ class Summarizer:
 
     def _evidence_for(self, blog: BlogSection, chunks: list[Chunk], taken: set[str]) -> list[KeySentence]:
         index = self._index(chunks)
-        pool = [s for s in index.sentences if s.kind in blog.kinds] or list(index.sentences)
+        pool = [s for s in index.sentences if s.kind in blog.kinds]
+        if not pool and not blog.cue_required:  # no section of those kinds: any sentence may do
+            pool = list(index.sentences)
         fresh = [s for s in pool if s.text not in taken]
         pool = fresh if len(fresh) >= blog.quotes + 1 else pool
         cue = re.compile(blog.cues, re.I) if blog.cues else None
+        strong = re.compile(blog.strong_cues, re.I) if blog.strong_cues else None
+        if blog.cue_required and cue:
+            pool = [s for s in pool if cue.search(s.text)]
 
         def score(s: KeySentence) -> float:
             bonus = 0.15 if cue and cue.search(s.text) else 0.0
+            bonus += 0.2 if strong and strong.search(s.text) else 0.0
             bonus += 0.1 if blog.heading == "Results" and numbers(s.text) else 0.0
             bonus += 0.1 * (len(blog.kinds) - blog.kinds.index(s.kind)) / len(blog.kinds) if s.kind in blog.kinds else 0
             return s.score + bonus
@@ -195,11 +225,16 @@ class Summarizer:
         return sorted(chosen, key=index.sentences.index)
 
     def reduce_prompts(self, meta: PaperMeta, chunks: list[Chunk], notes: list[str]) -> list[Messages]:
-        """One prompt per blog section: its evidence sentences, then the matching notes, as many as fit."""
+        """One prompt per blog section that has evidence: its evidence sentences, then the matching notes, as many
+        as fit. A section without evidence (no limitation stated, say) gets no prompt: the model would invent one."""
         prompts = []
         for blog, evidence in zip(BLOG_SECTIONS, self.evidence(chunks)):
+            if not evidence:
+                continue
+            cue = re.compile(blog.cues, re.I) if blog.cue_required else None
             lines = [f"- {s.text}" for s in evidence]
-            lines += [line for c, n in zip(chunks, notes) if c.kind in blog.kinds for line in n.splitlines()]
+            lines += [line for c, n in zip(chunks, notes) if c.kind in blog.kinds for line in n.splitlines()
+                      if not cue or cue.search(line)]
             budget = min(self.backend.context_length, REDUCE_PROMPT_TOKENS) - self.section_tokens
 
             def build(lines: list[str], instruction: str = blog.instruction) -> Messages:
@@ -246,9 +281,13 @@ class Summarizer:
         return "\n\n".join(parts)
 
     def reduce(self, meta: PaperMeta, chunks: list[Chunk], notes: list[str]) -> dict[str, str]:
-        texts = self._generate("reduce", self.reduce_prompts(meta, chunks, notes), self.section_tokens)
+        texts = iter(self._generate("reduce", self.reduce_prompts(meta, chunks, notes), self.section_tokens))
         sections: dict[str, str] = {}
-        for blog, text, evidence in zip(BLOG_SECTIONS, texts, self.evidence(chunks)):
+        for blog, evidence in zip(BLOG_SECTIONS, self.evidence(chunks)):
+            if not evidence:
+                sections[blog.heading] = blog.none_found or "_The paper's text holds nothing for this section._"
+                continue
+            text = next(texts)
             related = " ".join(n for c, n in zip(chunks, notes) if c.kind in blog.kinds)
             composed = self.compose(blog, text, evidence, related)
             # a safety net under compose: no number the paper lacks reaches the draft unflagged

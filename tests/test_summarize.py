@@ -107,6 +107,30 @@ def test_weakly_supported_sentences_are_kept_flagged_and_unsupported_ones_droppe
     assert len(FLAG.findall(results)) == 1  # the held sentence is not flagged, nor the page numbers in the flag
 
 
+def test_limitations_are_written_only_from_sentences_that_state_one():
+    texts = dict(TEXTS)
+    texts["limitations"] = ("We used a beam size of 4 and only checkpoints from the last hour. "  # "only", no limitation
+                            "However, attention cost grows quadratically with the length of the input sequence.")
+    chunks = [Chunk(i, k.title(), k, t, i + 1, i + 1, 40, [(0, i + 1)]) for i, (k, t) in enumerate(texts.items())]
+    backend = ScriptedBackend(_echo_first_sentence)
+    summary = Summarizer(backend).summarize(META, chunks)
+    prompt = dict(zip(HEADINGS, backend.history[len(texts):]))["Limitations"]
+    assert "quadratically" in prompt and "beam size" not in prompt
+    assert "quadratically" in summary.sections["Limitations"] and "beam" not in summary.sections["Limitations"]
+
+
+def test_a_paper_that_states_no_limitation_gets_no_invented_one():
+    texts = {k: v for k, v in TEXTS.items() if k != "limitations"}
+    chunks = [Chunk(i, k.title(), k, t, i + 1, i + 1, 40, [(0, i + 1)]) for i, (k, t) in enumerate(texts.items())]
+    backend = ScriptedBackend(lambda prompt: "The method fails on long inputs and costs too much memory.")
+    summary = Summarizer(backend).summarize(META, chunks)
+    assert len(backend.history) == len(chunks) + len(HEADINGS) - 1  # no prompt for Limitations
+    limitations = next(b for b in BLOG_SECTIONS if b.heading == "Limitations")
+    assert summary.sections["Limitations"] == limitations.none_found
+    assert "critique" in limitations.none_found and "fails" not in summary.sections["Limitations"]
+    assert all(summary.sections[h] for h in HEADINGS)
+
+
 def test_map_notes_keep_only_supported_bullets():
     def notes(prompt: str) -> str:
         return "- The encoder consists of a stack of six identical layers.\n- It was trained on 900 GPUs in Paris."
@@ -139,7 +163,7 @@ def test_a_single_huge_evidence_sentence_is_cut_to_fit_the_context():
     backend = ScriptedBackend(_echo_first_sentence, context_length=256)
     backend.count_tokens = lambda text: len(text) // 2  # a tokenizer with a tiny vocabulary, like the test model's
     Summarizer(backend, section_tokens=40, key_sentences=1).reduce(META, chunks, [""])
-    assert len(backend.history) == len(BLOG_SECTIONS)
+    assert len(backend.history) == len(BLOG_SECTIONS) - 1  # no limitation stated: no Limitations prompt
     assert all(backend.count_tokens(p) + 40 <= 256 for p in backend.history)
     assert all("- We find that the encoder layer 0 computes" in p for p in backend.history)  # cut, not dropped
 
