@@ -13,15 +13,10 @@ import pypdf
 import pytest
 
 from pipeline.errors import ExtractionError
-from pipeline.extract import (
-    clean_chars,
-    extract_pdf,
-    extract_text_file,
-    remove_stamp,
-    split_sections,
-    strip_page_furniture,
-    unwrap,
-)
+from pipeline.extract import extract_pdf, extract_text_file
+from pipeline.page_text import clean_chars, remove_stamp, strip_page_furniture
+from pipeline.paragraphs import unwrap
+from pipeline.sections import split_sections
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # font warnings on real papers are harmless
 

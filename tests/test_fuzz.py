@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pipeline.config import load_settings
 from pipeline.draft import FLAG, PLACEHOLDER, TODO_MARK, clean_machine_text, compose, parse, write_draft
 from pipeline.errors import InvalidSourceError
-from pipeline.extract import clean_chars, remove_stamp
+from pipeline.page_text import clean_chars, remove_stamp
 from pipeline.publish import NotReadyError, publish
 from pipeline.records import Summary
 from pipeline.review import COMMENT
