@@ -73,8 +73,14 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     return [(o, " ".join(s.split())) for o, s in out if s.strip()]
 
 
+# Equations flattened into text: math symbols, and one-letter variables ("q · k = ∑dk i=1 qiki").
+MATH = re.compile(r"[=∑∏∫∂∇·×∈∉⊂⊆≤≥≈∼∝→←↦′∗^_{}|∀∃√‖]")
+VARIABLE = re.compile(r"[(\[]*[A-Za-zα-ωΑ-Ωϵ][\d′'^]{0,3}[)\],.;:]*")
+NUMBER_TOKEN = re.compile(r"[(\[]*[-+−]?\d[\d.,]*[%x×]?[)\],.;:]*")
+
+
 def is_prose(sentence: str) -> bool:
-    """A sentence worth quoting: not a table row, an equation or a stray heading."""
+    """A sentence worth quoting: not a table row, an equation, figure labels or a stray heading."""
     if not 40 <= len(sentence) <= 400:
         return False
     letters = sum(c.isalpha() or c == " " for c in sentence)
@@ -82,7 +88,14 @@ def is_prose(sentence: str) -> bool:
     # while table rows and equations, with few real words, stay out
     if len(CITATION.findall(sentence)) >= 3 and len(DECIMAL.findall(sentence)) >= 3:
         return False  # rows of a results table that cites its baselines ("Luong et al. (2015) [23] 93.0")
-    return letters / len(sentence) > 0.65 and len(WORD.findall(sentence)) >= 6
+    if letters / len(sentence) <= 0.65 or len(WORD.findall(sentence)) < 6:
+        return False
+    tokens = sentence.split()
+    math = sum(bool(MATH.search(t) or not re.search(r"\w", t) or
+                    (VARIABLE.fullmatch(t) and t.strip("()[],.;:") not in ("a", "A", "I"))) for t in tokens)
+    figures = sum(bool(NUMBER_TOKEN.fullmatch(t)) for t in tokens)  # axis ticks, table cells
+    return (math <= 0.2 * len(tokens) and figures <= 0.35 * len(tokens)
+            and len(MATH.findall(sentence)) <= max(2, len(sentence) // 60))
 
 
 def _canonical(match: re.Match) -> str:

@@ -27,8 +27,14 @@ _ACCENTS = {"´": "\u0301", "ˇ": "\u030c", "¨": "\u0308", "˜": "\u0303", "ˆ"
 _ACCENT_RE = re.compile(f"([{''.join(_ACCENTS)}])([A-Za-zı])")
 
 
+# Some TeX fonts carry a wrong ToUnicode map, and pypdf reads their ff ligature as "↵" and ffi as U+0000
+# ("e↵ective", "e\x00ciently" in 1410.0342). Between letters, nothing else is meant.
+_BROKEN_LIGATURE = re.compile(r"(?<=[A-Za-z])(?:(↵)|\x00)(?=[a-z])")
+
+
 def clean_chars(text: str) -> str:
     """Ligatures and odd spaces to plain text, TeX accents recombined, control characters dropped."""
+    text = _BROKEN_LIGATURE.sub(lambda m: "ff" if m[1] else "ffi", text)
     text = text.translate(_TRANSLATE)  # first: a dropped control character may sit between accent and letter
     text = _ACCENT_RE.sub(lambda m: ("i" if m[2] == "ı" else m[2]) + _ACCENTS[m[1]], text)
     return unicodedata.normalize("NFC", text)

@@ -95,6 +95,15 @@ def test_known_sentences_of_a_real_paper_link_to_their_page_and_section(tiny_bac
         ("(2014) [37] semi-supervised 92.1 Transformer (4 layers) semi-supervised 92.7 Luong et al. (2015) [23] "
          "multi-task 93.0 Dyer et al. (2016) [8] generative 93.3 In Table 3 rows (B), we observe that it hurts.", False),
         ("Attention(Q,K,V ) = softmax( QK T √dk )V (1) with dk = 64.", False),
+        # real corpus sentences: results with acronyms and numbers are prose; equations and figure labels are not
+        ("BERTLARGE outperforms the authors’ baseline ESIM+ELMo system by +27.1% and OpenAI GPT by 8.3%.", True),
+        ("We used 20-dimensional MFCCs for SRE12 evaluation, and 40-dimensional MFCCs for VoxCeleb evaluation.", True),
+        ("The big Transformer model achieves 28.4 BLEU on the WMT 2014 English-to-German translation task.", True),
+        ("Then their dot product, q · k = ∑dk i=1 qiki, has mean 0 and variance dk for the keys.", False),
+        ("Once we have the derivative, we can apply stochastic gradient descent: w(new) = w(old) −η· (y−t) ·y(1 −y) · x.",
+         False),
+        ("In more common scenarios, we will have that m̂t/√v̂t ≈±1 since |E[g]/ √ E[g2]|≤ 1.", False),
+        ("VTAB (19 tasks) 65 70 75 80 Accuracy [%] Natural (7 tasks) 70 80 90 Specialized (4 tasks) 80 82 85 88 90", False),
     ],
 )
 def test_what_counts_as_a_quotable_sentence(sentence: str, prose: bool):
