@@ -45,6 +45,21 @@ def machine_text(sections: dict[str, str]) -> str:
     return text.replace("“", "").replace("”", "")
 
 
+WEAK_FLAG = re.compile(r"\s*<!-- unverified: weakly supported[^<>\n]*-->")
+
+
+def without_weak(sections: dict[str, str]) -> dict[str, str]:
+    """The sections with every weakly supported (flagged) sentence taken out: what the author keeps by default."""
+    from pipeline.evidence import split_sentences
+
+    out = {}
+    for heading, text in sections.items():
+        pieces = WEAK_FLAG.split(text)
+        kept = [" ".join(s for _, s in split_sentences(piece)[:-1]) for piece in pieces[:-1]] + pieces[-1:]
+        out[heading] = " ".join(kept)
+    return out
+
+
 def uncited_sentences(sections: dict[str, str]) -> tuple[int, int]:
     """(machine-written sentences and quotes, of which without a page/section cite)."""
     from pipeline.evidence import PAGE_CITE, split_sentences
@@ -130,7 +145,7 @@ def main() -> None:
     settings = load_settings(model=args.model)
     backend = load_backend(settings.model, settings.device, settings.cache)
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
-    systems = ["lead", "extractive", "single prompt", "paperdraft"]
+    systems = ["lead", "extractive", "single prompt", "paperdraft", "  weak dropped"]
     totals = {s: [0.0, 0.0, 0.0] for s in systems}
     invented = {s: [0, 0] for s in systems}  # numbers not in the paper, of which flagged
     whole = [0, 0]  # paperdraft, the whole draft rather than its first 200 words: the same two counts
@@ -160,6 +175,7 @@ def main() -> None:
             "extractive": extractive(body),
             "single prompt": single_prompt(backend, body, meta.title),
             "paperdraft": ours,
+            "  weak dropped": machine_text(without_weak(summary.sections)),
         }
         drafted = "\n".join(summary.sections.values())
         if args.save:
@@ -179,7 +195,7 @@ def main() -> None:
                 totals[system][i] += score[key].fmeasure * 100
             missing = numbers(words(text)) - paper_numbers
             invented[system][0] += len(missing)
-            invented[system][1] += len(missing & flagged_values) if system == "paperdraft" else 0
+            invented[system][1] += len(missing & flagged_values) if "weak" in system or system == "paperdraft" else 0
             line.append(f"{system} R1 {score['rouge1'].fmeasure * 100:4.1f}")
         print("  ".join(line), flush=True)
         scored += 1

@@ -263,13 +263,16 @@ class Summarizer:
         paged = bool(index and index.paged)
 
         def cite(sentence: str) -> str:
-            match = index.best_match(sentence, evidence) if index else None
+            """The page and section of the paper passage that best supports it: its evidence, else the whole paper."""
+            match = index.best_match(sentence, evidence) or index.best_match(sentence) if index else None
             return match.cite(paged) if match else ""
 
         def written(sentence: str, strong: bool) -> str:
             where = cite(sentence)
             return _with_cite(sentence, where) + ("" if strong else " " + weak_support_flag(where))
 
+        if index and index.vectors is not None:  # a sentence no passage of the paper matches has no evidence
+            kept = [(s, strong) for s, strong in kept if index.best_match(s)]
         if kept:
             parts.append(" ".join(written(s, strong) for s, strong in kept))
         strong = [s for s, ok in kept if ok]

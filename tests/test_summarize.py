@@ -131,6 +131,22 @@ def test_a_paper_that_states_no_limitation_gets_no_invented_one():
     assert all(summary.sections[h] for h in HEADINGS)
 
 
+def test_a_kept_sentence_cites_the_paper_passage_that_supports_it_even_outside_its_evidence():
+    from pipeline.evidence import PaperIndex
+
+    chunks = _chunks()
+    summarizer = Summarizer(ScriptedBackend(_echo_first_sentence))
+    summarizer.index = PaperIndex(chunks)
+    results = next(b for b in BLOG_SECTIONS if b.heading == "Results")
+    evidence = [s for s in summarizer.index.sentences if "28.4" in s.text]
+    notes = "- The encoder consists of a stack of six identical layers with attention sublayers."  # from the method
+    text = ("The encoder consists of a stack of six identical layers with attention sublayers. "
+            "Zebras graze quietly beside purple volcanic mountains at dawn.")  # words nowhere in the paper
+    composed = summarizer.compose(results, text, evidence, notes)
+    assert "six identical layers with attention sublayers (p. 2, §Method)." in composed  # the method page, not p. 3
+    assert "Zebras" not in composed
+
+
 def test_map_notes_keep_only_supported_bullets():
     def notes(prompt: str) -> str:
         return "- The encoder consists of a stack of six identical layers.\n- It was trained on 900 GPUs in Paris."
