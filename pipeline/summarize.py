@@ -18,7 +18,7 @@ instead, for the author to put in their own words.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from .evidence import (
@@ -75,7 +75,9 @@ class BlogSection:
 
 BLOG_SECTIONS = (
     BlogSection("TL;DR", "In 2 sentences, say what this paper does and what it finds.",
-                ("abstract", "front", "introduction", "conclusion"), r"we (propose|introduce|present|show)|this paper", 2),
+                ("abstract", "front", "introduction", "conclusion"), r"we (propose|introduce|present|show)|this paper", 2,
+                strong_cues=r"\bwe (propose|introduce|present(ed)?|show(ed)?|develop(ed)?)\b|"
+                            r"\bin this (work|paper),? we\b|\bour (method|approach|model|results)\b"),
     BlogSection("The problem", "In 2 sentences, explain the problem this paper addresses and why it matters.",
                 ("abstract", "front", "introduction", "background", "related_work"),
                 r"problem|challeng|limit|however|difficult|costly|expensive|slow|lack|need", 2),
@@ -94,6 +96,10 @@ BLOG_SECTIONS = (
                 none_found="_paperdraft found no limitation stated in the paper's text. "
                            "Which ones do you see? Your critique below is the place for them._"),
 )
+# "The remainder of this paper is organized as follows", "In Section 3 we describe": a map of the paper, not
+# a fact from it, and never worth a blog sentence.
+ROADMAP = re.compile(r"\b(remainder|rest) of (this|the) (paper|article|work)\b|\borgani[sz]ed as follows\b|"
+                     r"\b(in )?(Section|Sec\.|§) ?[\dIVX]+(\.\d+)*,? (we |describes|presents|introduces|discusses|shows)", re.I)
 EVIDENCE_PER_SECTION = 6
 REDUCE_PROMPT_TOKENS = 640  # a tiny model writes better from short prompts, and faster
 BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
@@ -207,6 +213,7 @@ class Summarizer:
         pool = [s for s in index.sentences if s.kind in blog.kinds]
         if not pool and not blog.cue_required:  # no section of those kinds: any sentence may do
             pool = list(index.sentences)
+        pool = [s for s in pool if not ROADMAP.search(s.text)] or pool
         fresh = [s for s in pool if s.text not in taken]
         pool = fresh if len(fresh) >= blog.quotes + 1 else pool
         cue = re.compile(blog.cues, re.I) if blog.cues else None
@@ -221,8 +228,8 @@ class Summarizer:
             bonus += 0.1 * (len(blog.kinds) - blog.kinds.index(s.kind)) / len(blog.kinds) if s.kind in blog.kinds else 0
             return s.score + bonus
 
-        chosen = sorted(pool, key=score, reverse=True)[:EVIDENCE_PER_SECTION]
-        return sorted(chosen, key=index.sentences.index)
+        chosen = sorted(sorted(pool, key=score, reverse=True)[:EVIDENCE_PER_SECTION], key=index.sentences.index)
+        return [replace(s, score=score(s)) for s in chosen]  # the section's own ranking picks its quotes
 
     def reduce_prompts(self, meta: PaperMeta, chunks: list[Chunk], notes: list[str]) -> list[Messages]:
         """One prompt per blog section that has evidence: its evidence sentences, then the matching notes, as many

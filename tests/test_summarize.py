@@ -147,6 +147,20 @@ def test_a_kept_sentence_cites_the_paper_passage_that_supports_it_even_outside_i
     assert "Zebras" not in composed
 
 
+def test_tldr_quotes_the_sentence_that_says_what_the_paper_does_and_never_the_roadmap():
+    texts = dict(TEXTS)
+    texts["introduction"] = (
+        "Machine translation with recurrent networks is slow because recurrent computation is sequential. "
+        "Recurrent translation networks compute one position after another, so recurrent translation is slow. "
+        "The remainder of this paper is organized as follows: Section 2 describes recurrent translation networks. "
+        "In this work we propose the Transformer, a network based solely on attention mechanisms.")
+    chunks = [Chunk(i, k.title(), k, t, i + 1, i + 1, 40, [(0, i + 1)]) for i, (k, t) in enumerate(texts.items())]
+    summary = Summarizer(ScriptedBackend(lambda prompt: "")).summarize(META, chunks)  # the model writes nothing
+    tldr = summary.sections["TL;DR"]
+    assert "“In this work we propose the Transformer" in tldr  # the cue outranks more central sentences
+    assert all("remainder of this paper" not in text for text in summary.sections.values())
+
+
 def test_map_notes_keep_only_supported_bullets():
     def notes(prompt: str) -> str:
         return "- The encoder consists of a stack of six identical layers.\n- It was trained on 900 GPUs in Paris."
