@@ -94,7 +94,11 @@ def is_prose(sentence: str) -> bool:
     math = sum(bool(MATH.search(t) or not re.search(r"\w", t) or
                     (VARIABLE.fullmatch(t) and t.strip("()[],.;:") not in ("a", "A", "I"))) for t in tokens)
     figures = sum(bool(NUMBER_TOKEN.fullmatch(t)) for t in tokens)  # axis ticks, table cells
-    return (math <= 0.2 * len(tokens) and figures <= 0.35 * len(tokens)
+    run = ticks = 0  # three bare numbers in a row ("70 75 80"): a figure's axis or a table row
+    for token in tokens:
+        run = run + 1 if NUMBER_TOKEN.fullmatch(token) and not token.endswith(",") else 0
+        ticks = max(ticks, run)
+    return (math <= 0.2 * len(tokens) and figures <= 0.35 * len(tokens) and ticks < 3
             and len(MATH.findall(sentence)) <= max(2, len(sentence) // 60))
 
 
