@@ -99,7 +99,8 @@ BLOG_SECTIONS = (
 # "The remainder of this paper is organized as follows", "In Section 3 we describe": a map of the paper, not
 # a fact from it, and never worth a blog sentence.
 ROADMAP = re.compile(r"\b(remainder|rest) of (this|the) (paper|article|work)\b|\borgani[sz]ed as follows\b|"
-                     r"\b(in )?(Section|Sec\.|§) ?[\dIVX]+(\.\d+)*,? (we |describes|presents|introduces|discusses|shows|explains|provides|reviews|details|covers|concludes)", re.I)
+                     r"\b(in )?(Section|Sec\.|§) ?[\dIVX]+(\.\d+)*,? (we |describes|presents|introduces|discusses|shows|"
+                     r"explains|provides|reviews|details|covers|concludes)", re.I)
 EVIDENCE_PER_SECTION = 6
 REDUCE_PROMPT_TOKENS = 640  # a tiny model writes better from short prompts, and faster
 BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
