@@ -12,7 +12,10 @@ unread. Generated sentences are kept when the paper supports them, flagged
 (``<!-- unverified: weakly supported ... -->``) when it only partly does, and
 dropped when it does not; each carries the page it came from. Where the model
 wrote too little that holds, the section quotes the paper's key sentences
-instead, for the author to put in their own words.
+instead, for the author to put in their own words. Limitations are written
+only from sentences that state one; a paper that states none gets no model
+call for it, and the section says so. Roadmap sentences ("The remainder of
+this paper is organized as follows") are never evidence.
 """
 
 from __future__ import annotations
