@@ -60,7 +60,7 @@ from .records import Chunk, Document, DraftResult, PaperMeta, SourceRef, Summary
 from .sources import parse_source
 
 # Bump when a stage's output changes shape or meaning: it is part of every cache key.
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # 2: ligature repair in extraction; limitation-only evidence, section-ranked quotes
 ARTIFACT_KEY = "paperdraft-run"
 
 # --------------------------------------------------------------------------- arXiv categories
