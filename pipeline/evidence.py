@@ -76,6 +76,7 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
 # Equations flattened into text: math symbols, and one-letter variables ("q · k = ∑dk i=1 qiki").
 MATH = re.compile(r"[=∑∏∫∂∇·×∈∉⊂⊆≤≥≈∼∝→←↦′∗^_{}|∀∃√‖]")
 VARIABLE = re.compile(r"[(\[]*[A-Za-zα-ωΑ-Ωϵ][\d′'^]{0,3}[)\],.;:]*")
+GLUED = re.compile(r"[a-z]{20,}")
 NUMBER_TOKEN = re.compile(r"[(\[]*[-+−]?\d[\d.,]*[%x×]?[)\],.;:]*")
 
 
@@ -89,6 +90,8 @@ def is_prose(sentence: str) -> bool:
     if len(CITATION.findall(sentence)) >= 3 and len(DECIMAL.findall(sentence)) >= 3:
         return False  # rows of a results table that cites its baselines ("Luong et al. (2015) [23] 93.0")
     if letters / len(sentence) <= 0.65 or len(WORD.findall(sentence)) < 6:
+        return False
+    if GLUED.search(sentence):  # the PDF lost its spaces here: "onemightchoosetoapplyanymachinelearning"
         return False
     tokens = sentence.split()
     math = sum(bool(MATH.search(t) or not re.search(r"\w", t) or

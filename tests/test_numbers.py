@@ -107,6 +107,7 @@ def test_known_sentences_of_a_real_paper_link_to_their_page_and_section(tiny_bac
         ("This is because the resolution increase during fine-tuning improves the performance. 10 M 30 M 100 M 300 M "
          "Number of JFT pre-training samples 30 40 50 60 70 Linear 5-shot ImageNet Top1 [%]", False),
         ("We trained with 1, 2, 4 and 8 heads, and the model with 8 heads scored 25.8 and 26.4 BLEU.", True),
+        ("Indeed,onemightchoosetoapplyanymachinelearning algorithm to the representations rather than the data.", False),
     ],
 )
 def test_what_counts_as_a_quotable_sentence(sentence: str, prose: bool):
