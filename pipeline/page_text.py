@@ -28,8 +28,10 @@ _ACCENT_RE = re.compile(f"([{''.join(_ACCENTS)}])([A-Za-zı])")
 
 
 # Some TeX fonts carry a wrong ToUnicode map, and pypdf reads their ff ligature as "↵" and ffi as U+0000
-# ("e↵ective", "e\x00ciently" in 1410.0342). Between letters, nothing else is meant.
-_BROKEN_LIGATURE = re.compile(r"(?<=[A-Za-z])(?:(↵)|\x00)(?=[a-z])")
+# ("e↵ective", "e\x00ciently" in 1410.0342). "↵" between letters means nothing else; U+0000 is taken for
+# ffi only before the letters that follow ffi in English words (efficient, suffix, affine, affirm, affliction),
+# so a stray NUL ("Ti\x00tle") is just dropped.
+_BROKEN_LIGATURE = re.compile(r"(?<=[A-Za-z])(?:(↵)(?=[a-z])|\x00(?=[cxlnr]))")
 
 
 def clean_chars(text: str) -> str:

@@ -350,7 +350,9 @@ def test_clean_chars():
     assert clean_chars("signiﬁcant ﬂow eﬀect oﬃce baﬄe") == "significant flow effect office baffle"
     assert clean_chars("1\x00b\x07c\ufffd\u00ad") == "1bc"
     # a wrong ToUnicode map in some TeX fonts (1410.0342): ff read as "↵", ffi as U+0000; elsewhere U+0000 goes
-    assert clean_chars("e↵ective O↵sets di\x00cult, kA \x00 Zk ↵ x") == "effective Offsets difficult, kA  Zk ↵ x"
+    assert clean_chars("e↵ective O↵sets di\x00cult a\x00ne, kA \x00 Zk ↵ x") == \
+        "effective Offsets difficult affine, kA  Zk ↵ x"
+    assert clean_chars("A Ti\x00tle, mea\x00sured") == "A Title, measured"  # a stray NUL is not a ligature
     assert clean_chars("Fern´andez Teˇsanovi´c Schr¨odinger") == "Fernández Tešanović Schrödinger"
     assert clean_chars("x² ≤ ∑ α") == "x² ≤ ∑ α"  # no NFKC: math symbols stay
 
