@@ -70,6 +70,8 @@ def uncited_sentences(sections: dict[str, str]) -> tuple[int, int]:
         text = re.sub(r"From the paper[^:\n]*:", "", text)
         for line in text.splitlines():  # a quote is one line; prose lines hold several sentences
             line = line.strip()
+            if re.fullmatch(r"_[^_]+_", line):
+                continue  # the pipeline's own note ("no limitation stated..."), not a claim about the paper
             if line.startswith("- "):
                 pieces = [line]
             else:

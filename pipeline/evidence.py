@@ -57,7 +57,7 @@ class KeySentence:
 
     def cite(self, paged: bool = True) -> str:
         """Where the sentence is, for the author: "p. 4, §3.2", or "§Method" for a file without pages."""
-        number = re.match(r"^(?:[A-Z]|\d+)(?:\.\d+)*\.?(?=\s)", self.section)
+        number = re.match(r"^(?:[IVX]+|[A-Z]|\d+)(?:\.\d+)*\.?(?=\s)", self.section)  # 3.2, A.1, III
         where = f"§{number.group(0).rstrip('.')}" if number else (f"§{self.section[:40]}" if self.section else "")
         parts = ([f"p. {self.page}"] if paged and self.page else []) + ([where] if where else [])
         return ", ".join(parts)

@@ -88,6 +88,19 @@ def test_known_sentences_of_a_real_paper_link_to_their_page_and_section(tiny_bac
 
 
 @pytest.mark.parametrize(
+    "section, cite",
+    [("5.2 Hardware and Schedule", "p. 7, §5.2"), ("III. A GENERAL FRAMEWORK FOR ASC", "p. 7, §III"),
+     ("A.1 Proofs", "p. 7, §A.1"), ("Introduction", "p. 7, §Introduction")],
+)
+def test_a_cite_names_the_section_number_when_there_is_one(section: str, cite: str):
+    from pipeline.evidence import KeySentence, split_sentences
+
+    written = KeySentence("x", 7, 0, "body", 0.0, section).cite()
+    assert written == cite
+    assert len(split_sentences(f"The method works ({written}). It is fast.")) == 2  # the cite never splits
+
+
+@pytest.mark.parametrize(
     "sentence, prose",
     [
         ("Section-aware chunking scored 29.7 ROUGE-1 and 7.9 ROUGE-2, against 24.1 and 5.2 for plain map-reduce.", True),
