@@ -26,7 +26,9 @@ from .records import Chunk
 # A sentence ends at . ! ? followed by space and a capital, bracket or quote, but not after
 # an abbreviation that usually goes on ("et al. [3]", "Fig. 2", "e.g. BERT").
 _ABBREV = r"(?<!\bet al\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bFig\.)(?<!\bEq\.)(?<!\bSec\.)(?<!\bvs\.)(?<!\bcf\.)(?<!\bNo\.)"
-SENTENCE_END = re.compile(_ABBREV + r"(?<=[.!?])\s+(?=[A-Z(\[\"“])")
+# A footnote glued to the sentence before it starts with its mark: "... sequences. 5The final model ...".
+SENTENCE_END = re.compile(_ABBREV + r"(?<=[.!?])\s+(?=[A-Z(\[\"“]|\d{1,2}[A-Z][a-z])")
+FOOTNOTE_TEXT = re.compile(r"^\d{1,2}[A-Z][a-z]")
 # A number as papers write it: 1,024  28.4  15 %  2.4x  2.4×  1e-4  2.5 × 10^-3  10^-4  10−4 (a flattened
 # superscript). Never a piece of a longer number or word: no "15" out of "2015", no "3" out of "0.3".
 NUMBER = re.compile(
@@ -90,6 +92,8 @@ def is_prose(sentence: str) -> bool:
     if len(CITATION.findall(sentence)) >= 3 and len(DECIMAL.findall(sentence)) >= 3:
         return False  # rows of a results table that cites its baselines ("Luong et al. (2015) [23] 93.0")
     if letters / len(sentence) <= 0.65 or len(WORD.findall(sentence)) < 6:
+        return False
+    if FOOTNOTE_TEXT.match(sentence):  # an aside at the foot of the page, not the paper's argument
         return False
     if GLUED.search(sentence):  # the PDF lost its spaces here: "onemightchoosetoapplyanymachinelearning"
         return False
@@ -180,17 +184,27 @@ class PaperIndex:
 
     def __init__(self, chunks: list[Chunk]):
         seen: set[str] = set()
+        previous: list[str] = []  # the last chunk's sentences: chunks overlap, and one may start mid-sentence
         self.sentences: list[KeySentence] = []
         for chunk in chunks:
             pieces = split_sentences(chunk.text)
             prose = [(o, t) for o, t in pieces if is_prose(t)]
+            current = []
             # a chunk of tables and equations has no prose: rank its pieces anyway, so it is not skipped
             for offset, text in prose or [(o, t[:400]) for o, t in pieces if WORD.search(t)]:
-                if text not in seen:  # chunks overlap: count each sentence once
-                    seen.add(text)
-                    self.sentences.append(
-                        KeySentence(text, chunk.page_at(offset), chunk.index, chunk.kind, 0.0, chunk.section_at(offset))
-                    )
+                current.append(text)
+                if text in seen or any(text in earlier for earlier in previous):  # count each sentence once
+                    continue
+                seen.add(text)
+                sentence = KeySentence(text, chunk.page_at(offset), chunk.index, chunk.kind, 0.0,
+                                       chunk.section_at(offset))
+                cut = next((i for i in range(len(self.sentences) - 1, -1, -1)
+                            if self.sentences[i].chunk == chunk.index - 1 and self.sentences[i].text in text), None)
+                if cut is None:
+                    self.sentences.append(sentence)
+                else:  # the last chunk ended inside this sentence: keep it whole, once
+                    self.sentences[cut] = sentence
+            previous = current
         self.paper_numbers = set().union(*(numbers(c.text) for c in chunks)) if chunks else set()
         self.paged = len({c.first_page for c in chunks} | {c.last_page for c in chunks}) > 1  # a .txt has one page
         if not self.sentences:

@@ -121,9 +121,30 @@ def test_a_cite_names_the_section_number_when_there_is_one(section: str, cite: s
          "Number of JFT pre-training samples 30 40 50 60 70 Linear 5-shot ImageNet Top1 [%]", False),
         ("We trained with 1, 2, 4 and 8 heads, and the model with 8 heads scored 25.8 and 26.4 BLEU.", True),
         ("Indeed,onemightchoosetoapplyanymachinelearning algorithm to the representations rather than the data.", False),
+        ("5The final model achieves 97%-98% accuracy on the next sentence prediction task we describe.", False),  # footnote
     ],
 )
 def test_what_counts_as_a_quotable_sentence(sentence: str, prose: bool):
     from pipeline.evidence import is_prose
 
     assert is_prose(sentence) is prose
+
+
+def test_overlapping_chunks_give_each_sentence_once_and_whole():
+    from pipeline.evidence import PaperIndex, split_sentences
+    from pipeline.records import Chunk
+
+    first = ("The encoder maps an input sequence to a sequence of continuous representations for the decoder. "
+             "Each layer has two sub-layers, a multi-head self-attention mechanism and a feed-forward network.")
+    second = ("two sub-layers, a multi-head self-attention mechanism and a feed-forward network. "  # starts mid-sentence
+              "We employ a residual connection around each of the two sub-layers, followed by normalization. "
+              "It is critical to use a document-level corpus to extract long contiguous text sequences. "
+              "5The final model achieves 97%-98% accuracy on the next sentence prediction task.")
+    cut_short = first.rsplit(" a multi-head", 1)[0]  # a chunk that ends mid-sentence
+    chunks = [Chunk(0, "Model", "method", cut_short, 1, 1, 30, [(0, 1)]),
+              Chunk(1, "Model", "method", first + " " + second.split(". ", 1)[1], 1, 2, 60, [(0, 1)])]
+    index = PaperIndex(chunks)
+    texts = [s.text for s in index.sentences]
+    assert texts.count(split_sentences(first)[1][1]) == 1  # the whole sentence, once
+    assert not any(t != whole and t in whole for t in texts for whole in texts)  # no fragment of another
+    assert not any(t.startswith("5The") or "5The" in t for t in texts)  # the footnote is split off and not prose
