@@ -26,9 +26,11 @@ from .records import Chunk
 # A sentence ends at . ! ? followed by space and a capital, bracket or quote, but not after
 # an abbreviation that usually goes on ("et al. [3]", "Fig. 2", "e.g. BERT").
 _ABBREV = r"(?<!\bet al\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bFig\.)(?<!\bEq\.)(?<!\bSec\.)(?<!\bvs\.)(?<!\bcf\.)(?<!\bNo\.)"
-# A footnote glued to the sentence before it starts with its mark: "... sequences. 5The final model ...".
-SENTENCE_END = re.compile(_ABBREV + r"(?<=[.!?])\s+(?=[A-Z(\[\"“]|\d{1,2}[A-Z][a-z])")
-FOOTNOTE_TEXT = re.compile(r"^\d{1,2}[A-Z][a-z]")
+# A footnote glued to the sentence before it starts with its mark: "... sequences. 5The final model ...";
+# three letters at least, so "3He" and "10Gb" are not taken for one.
+_FOOTNOTE_MARK = r"\d{1,2}[A-Z][a-z]{2,}"
+SENTENCE_END = re.compile(_ABBREV + r"(?<=[.!?])\s+(?=[A-Z(\[\"“]|" + _FOOTNOTE_MARK + ")")
+FOOTNOTE_TEXT = re.compile("^" + _FOOTNOTE_MARK)
 # A number as papers write it: 1,024  28.4  15 %  2.4x  2.4×  1e-4  2.5 × 10^-3  10^-4  10−4 (a flattened
 # superscript). Never a piece of a longer number or word: no "15" out of "2015", no "3" out of "0.3".
 NUMBER = re.compile(
@@ -78,7 +80,7 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
 # Equations flattened into text: math symbols, and one-letter variables ("q · k = ∑dk i=1 qiki").
 MATH = re.compile(r"[=∑∏∫∂∇·×∈∉⊂⊆≤≥≈∼∝→←↦′∗^_{}|∀∃√‖]")
 VARIABLE = re.compile(r"[(\[]*[A-Za-zα-ωΑ-Ωϵ][\d′'^]{0,3}[)\],.;:]*")
-GLUED = re.compile(r"[a-z]{20,}")
+GLUED = re.compile(r"(?<![/.\w-])[a-z]{23,}")  # longer than "electroencephalography"; not inside a URL
 NUMBER_TOKEN = re.compile(r"[(\[]*[-+−]?\d[\d.,]*[%x×]?[)\],.;:]*")
 
 
@@ -193,17 +195,17 @@ class PaperIndex:
             # a chunk of tables and equations has no prose: rank its pieces anyway, so it is not skipped
             for offset, text in prose or [(o, t[:400]) for o, t in pieces if WORD.search(t)]:
                 current.append(text)
-                if text in seen or any(text in earlier for earlier in previous):  # count each sentence once
+                if text in seen or any(earlier.endswith(text) for earlier in previous):  # each sentence once
                     continue
                 seen.add(text)
                 sentence = KeySentence(text, chunk.page_at(offset), chunk.index, chunk.kind, 0.0,
                                        chunk.section_at(offset))
-                cut = next((i for i in range(len(self.sentences) - 1, -1, -1)
-                            if self.sentences[i].chunk == chunk.index - 1 and self.sentences[i].text in text), None)
-                if cut is None:
+                last = self.sentences[-1] if self.sentences else None
+                if (last and last.chunk == chunk.index - 1 and last.section == sentence.section
+                        and not last.text.endswith((".", "!", "?")) and text.startswith(last.text)):
+                    self.sentences[-1] = sentence  # the last chunk ended inside this sentence: keep it whole
+                else:
                     self.sentences.append(sentence)
-                else:  # the last chunk ended inside this sentence: keep it whole, once
-                    self.sentences[cut] = sentence
             previous = current
         self.paper_numbers = set().union(*(numbers(c.text) for c in chunks)) if chunks else set()
         self.paged = len({c.first_page for c in chunks} | {c.last_page for c in chunks}) > 1  # a .txt has one page
@@ -228,11 +230,18 @@ class PaperIndex:
         return sorted(ranked, key=lambda s: self.sentences.index(s))
 
     def best_match(self, sentence: str, candidates: list[KeySentence] | None = None) -> KeySentence | None:
-        """The candidate (default: any sentence of the paper) that best supports ``sentence``."""
-        candidates = self.sentences if candidates is None else candidates
-        if self.vectors is None or not candidates:
+        """The candidate (default: any sentence of the paper) that best supports ``sentence``.
+
+        By TF-IDF similarity; where no word matches exactly ("Transformers outperformed" against "The
+        Transformer outperforms"), by shared word stems, the measure ``support`` uses.
+        """
+        if self.vectors is None or candidates == []:
             return None
-        query = self.vectorizer.transform([sentence])
-        matrix = self.vectorizer.transform([c.text for c in candidates])
-        similarity = (matrix @ query.T).toarray().ravel()
-        return candidates[int(similarity.argmax())] if similarity.max() > 0 else None
+        matrix = self.vectors if candidates is None else self.vectorizer.transform([c.text for c in candidates])
+        candidates = self.sentences if candidates is None else candidates
+        similarity = (matrix @ self.vectorizer.transform([sentence]).T).toarray().ravel()
+        if similarity.max() > 0:
+            return candidates[int(similarity.argmax())]
+        words = content_words(sentence)
+        shared = [len(words & content_words(c.text)) for c in candidates]
+        return candidates[shared.index(max(shared))] if max(shared) > 0 else None

@@ -51,13 +51,14 @@ LIMITATION_CUES = (
     r"\blimitations?\b|\bfuture (work|research|directions?)\b|\bwe leave\b|\bleft (for|to) future\b|"
     r"\bdrawbacks?\b|\bshortcomings?\b|\bweakness(es)?\b|\bcaveats?\b|\bopen (questions?|problems?|issues?)\b|"
     r"\bremains? (an? )?(open|unclear|unknown|challenging|difficult|to be)\b|\bnot (yet|always|clear)\b|"
-    r"\bunclear\b|\bcannot\b|\bunable to\b|\bfails?\b|\bfailed\b|\bfailure\b|\bsuffers?\b|\bhowever\b|"
+    r"\bunclear\b|\bcannot\b|\bunable to\b|\bfails?\b|\bfailed\b|\bfailure\b|\bsuffers?\b|"
     r"\bdoes not (scale|generali[sz]e|work|hold|apply|capture|address|improve|help)\b|\brestricted to\b|"
     r"\bonly (works?|applies|holds|when|if)\b|\bcostly\b|\bexpensive\b|\bdegrades?\b|"
     r"\bwe (plan|intend|hope) to\b|\bin the future\b|\bgoals? of ours\b|\bchallenges? remains?\b|"
     r"\bmany challenges\b|\b(still|remains?) (a )?(large |significant |considerable )?gap\b"
 )
-# Of those, the ones that are a limitation or open question by themselves ("however" may just contrast).
+# Of those, the ones that are a limitation or open question by themselves ("fails" may be about a baseline);
+# a paper without the sections limitations are stated in is searched for these.
 STRONG_LIMITATION_CUES = (
     r"limitation|future|plan to|intend to|goals? of ours|challenges? remains?|many challenges|drawback|"
     r"shortcoming|weakness|caveat|open (question|problem)|unclear|we leave|restricted to|\bgap\b"
@@ -100,10 +101,12 @@ BLOG_SECTIONS = (
                            "Which ones do you see? Your critique below is the place for them._"),
 )
 # "The remainder of this paper is organized as follows", "In Section 3 we describe": a map of the paper, not
-# a fact from it, and never worth a blog sentence.
+# a fact from it, and never worth a blog sentence. ("As described in Section 3, we train ..." is a fact.)
+_ROADMAP_VERBS = r"describes?|presents?|introduces?|discuss(es)?|shows?|explains?|provides?|reviews?|details?|" \
+                 r"covers?|concludes?|outlines?|gives?|summari[sz]es?|reports?"
 ROADMAP = re.compile(r"\b(remainder|rest) of (this|the) (paper|article|work)\b|\borgani[sz]ed as follows\b|"
-                     r"\b(in )?(Section|Sec\.|§) ?[\dIVX]+(\.\d+)*,? (we |describes|presents|introduces|discusses|shows|"
-                     r"explains|provides|reviews|details|covers|concludes)", re.I)
+                     r"^((finally|then|next|first|lastly),? )?(in )?(Section|Sec\.|§) ?[\dIVX]+(\.\d+)*,? "
+                     r"(we )?(" + _ROADMAP_VERBS + r")\b", re.I)
 EVIDENCE_PER_SECTION = 6
 REDUCE_PROMPT_TOKENS = 640  # a tiny model writes better from short prompts, and faster
 BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
@@ -214,16 +217,17 @@ class Summarizer:
 
     def _evidence_for(self, blog: BlogSection, chunks: list[Chunk], taken: set[str]) -> list[KeySentence]:
         index = self._index(chunks)
-        pool = [s for s in index.sentences if s.kind in blog.kinds]
-        if not pool and not blog.cue_required:  # no section of those kinds: any sentence may do
-            pool = list(index.sentences)
-        pool = [s for s in pool if not ROADMAP.search(s.text)] or pool
-        fresh = [s for s in pool if s.text not in taken]
-        pool = fresh if len(fresh) >= blog.quotes + 1 else pool
         cue = re.compile(blog.cues, re.I) if blog.cues else None
         strong = re.compile(blog.strong_cues, re.I) if blog.strong_cues else None
+        pool = [s for s in index.sentences if s.kind in blog.kinds and not ROADMAP.search(s.text)]
         if blog.cue_required and cue:
             pool = [s for s in pool if cue.search(s.text)]
+            if not pool and strong:  # none where such sentences live: the strongest cues, anywhere in the paper
+                pool = [s for s in index.sentences if strong.search(s.text) and not ROADMAP.search(s.text)]
+        elif not pool:  # no section of those kinds: any sentence may do
+            pool = [s for s in index.sentences if not ROADMAP.search(s.text)]
+        fresh = [s for s in pool if s.text not in taken]
+        pool = fresh if len(fresh) >= blog.quotes + 1 or blog.cue_required and fresh else pool
 
         def score(s: KeySentence) -> float:
             bonus = 0.15 if cue and cue.search(s.text) else 0.0

@@ -148,3 +148,26 @@ def test_overlapping_chunks_give_each_sentence_once_and_whole():
     assert texts.count(split_sentences(first)[1][1]) == 1  # the whole sentence, once
     assert not any(t != whole and t in whole for t in texts for whole in texts)  # no fragment of another
     assert not any(t.startswith("5The") or "5The" in t for t in texts)  # the footnote is split off and not prose
+
+
+def test_chunks_from_different_sections_keep_their_own_sentences():
+    from pipeline.evidence import PaperIndex
+    from pipeline.records import Chunk
+
+    claim = "BERT outperforms all baselines on the GLUE benchmark by a wide margin."
+    chunks = [Chunk(0, "4 Experiments", "experiments", "We fine-tune with a batch size of 32 on every task. " + claim,
+                    5, 5, 40, [(0, 5)]),
+              Chunk(1, "6 Conclusion", "conclusion", f"In summary, {claim} We release the code.",
+                    9, 9, 40, [(0, 9)])]
+    index = PaperIndex(chunks)
+    assert [s.text for s in index.in_chunk(0)][-1] == claim and index.in_chunk(0)[-1].page == 5
+
+
+def test_best_match_falls_back_to_shared_word_stems():
+    from pipeline.evidence import PaperIndex
+    from pipeline.records import Chunk
+
+    chunks = [Chunk(0, "Results", "results", "Our transformer outperforms every recurrent baseline on translation. "
+                    "Training took three days on eight machines in total.", 4, 4, 40, [(0, 4)])]
+    match = PaperIndex(chunks).best_match("Transformers outperformed recurrence-based baselines.")
+    assert match is not None and "outperforms" in match.text

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+import pytest
+
 from pipeline.model import Generation
 from pipeline.records import Chunk, PaperMeta
 from pipeline.summarize import BLOG_SECTIONS, Summarizer
@@ -19,7 +21,7 @@ TEXTS = {
     "Each layer computes scaled dot-product attention over all positions of the input sequence.",
     "results": "The big Transformer model achieves a BLEU score of 28.4 on the English-to-German task. "
     "It outperforms the best previously reported models by more than 2.0 BLEU points at lower cost.",
-    "limitations": "However, attention cost grows quadratically with the length of the input sequence. "
+    "limitations": "A limitation: attention cost grows quadratically with the length of the input sequence. "
     "Future work will study local attention restricted to a neighbourhood for long inputs.",
 }
 
@@ -110,7 +112,7 @@ def test_weakly_supported_sentences_are_kept_flagged_and_unsupported_ones_droppe
 def test_limitations_are_written_only_from_sentences_that_state_one():
     texts = dict(TEXTS)
     texts["limitations"] = ("We used a beam size of 4 and only checkpoints from the last hour. "  # "only", no limitation
-                            "However, attention cost grows quadratically with the length of the input sequence.")
+                            "A limitation: attention cost grows quadratically with the length of the input sequence.")
     chunks = [Chunk(i, k.title(), k, t, i + 1, i + 1, 40, [(0, i + 1)]) for i, (k, t) in enumerate(texts.items())]
     backend = ScriptedBackend(_echo_first_sentence)
     summary = Summarizer(backend).summarize(META, chunks)
@@ -159,6 +161,37 @@ def test_tldr_quotes_the_sentence_that_says_what_the_paper_does_and_never_the_ro
     tldr = summary.sections["TL;DR"]
     assert "“In this work we propose the Transformer" in tldr  # the cue outranks more central sentences
     assert all("remainder of this paper" not in text for text in summary.sections.values())
+
+
+def test_a_limitation_taken_by_results_or_stated_outside_the_usual_sections_still_reaches_limitations():
+    neutral = " ".join(f"The model reaches {60 + i}.5 accuracy on benchmark number {i} of the suite." for i in range(12))
+    results = "The model fails on documents longer than 512 tokens, where accuracy degrades to 61.2 percent. " + neutral
+    chunks = [Chunk(0, "Introduction", "introduction", TEXTS["introduction"], 1, 1, 40, [(0, 1)]),
+              Chunk(1, "Results", "results", results, 2, 2, 200, [(0, 2)])]
+    evidence = dict(zip(HEADINGS, Summarizer(ScriptedBackend(_echo_first_sentence)).evidence(chunks)))
+    assert any("fails on documents" in s.text for s in evidence["Limitations"])  # even if Results took it
+
+    # a paper with no results/discussion/conclusion sections: its stated limitation is found anywhere
+    method = ("The encoder consists of a stack of six identical layers with attention sublayers. "
+              "A limitation of our approach is that memory grows quadratically with the document length. "
+              "However, our model achieves the best accuracy on all five benchmarks we tried.")
+    chunks = [Chunk(0, "Introduction", "introduction", TEXTS["introduction"], 1, 1, 40, [(0, 1)]),
+              Chunk(1, "Method", "method", method, 2, 2, 60, [(0, 2)])]
+    limitations = dict(zip(HEADINGS, Summarizer(ScriptedBackend(_echo_first_sentence)).evidence(chunks)))["Limitations"]
+    assert [s.text for s in limitations] == [method.split(". ")[1] + "."]  # not the "However, ... best" one
+
+
+@pytest.mark.parametrize("sentence, roadmap", [
+    ("The remainder of this paper is organized as follows: Section 2 describes the data.", True),
+    ("Finally, in Section V we discuss our results and possible future work.", True),
+    ("§3 describes the model and §4 the experiments we ran on it.", True),
+    ("As described in Section 3, we train with Adam at a learning rate of 0.0001 for all runs.", False),
+    ("Using the filter from Section 4.2 we remove 12% of the training pairs before training.", False),
+])
+def test_roadmap_sentences_are_told_from_facts_that_name_a_section(sentence: str, roadmap: bool):
+    from pipeline.summarize import ROADMAP
+
+    assert bool(ROADMAP.search(sentence)) is roadmap
 
 
 def test_map_notes_keep_only_supported_bullets():
