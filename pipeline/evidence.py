@@ -157,9 +157,16 @@ def content_words(text: str) -> set[str]:
     return {_stem(w) for w in WORD.findall(text) if w.lower() not in ENGLISH_STOP_WORDS}
 
 
+def is_repetitive(sentence: str) -> bool:
+    """A small model's loop: "Generalized Low Rank Models Generalized Low Rank Models ..."."""
+    tokens = re.findall(r"\w+", sentence.lower())
+    return len(tokens) >= 8 and len(set(tokens)) < 0.5 * len(tokens)
+
+
 def support(sentence: str, source_words: set[str], source_numbers: set[str]) -> float:
-    """Share of the sentence's content words found in the source; 0 if it holds a number the source lacks."""
-    if numbers(sentence) - source_numbers:
+    """Share of the sentence's content words found in the source; 0 if it holds a number the source lacks,
+    or if it repeats itself in a loop (every word of a loop can be in the paper; the sentence says nothing)."""
+    if numbers(sentence) - source_numbers or is_repetitive(sentence):
         return 0.0
     words = content_words(sentence)
     if len(words) < 3:

@@ -194,6 +194,13 @@ def test_roadmap_sentences_are_told_from_facts_that_name_a_section(sentence: str
     assert bool(ROADMAP.search(sentence)) is roadmap
 
 
+def test_a_generation_stuck_in_a_loop_is_dropped_though_every_word_is_in_the_paper():
+    loop = "The Transformer model " * 12 + "achieves a BLEU score of 28.4."
+    summary = Summarizer(ScriptedBackend(lambda prompt: loop)).summarize(META, _chunks())
+    assert all("Transformer model The Transformer model" not in text for text in summary.sections.values())
+    assert "“" in summary.sections["Results"]  # the paper is quoted instead
+
+
 def test_map_notes_keep_only_supported_bullets():
     def notes(prompt: str) -> str:
         return "- The encoder consists of a stack of six identical layers.\n- It was trained on 900 GPUs in Paris."
