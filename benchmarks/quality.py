@@ -87,17 +87,12 @@ def uncited_sentences(sections: dict[str, str]) -> tuple[int, int]:
 
 
 def unsupported_numbers(drafted: str, paper_numbers: set[str]) -> list[tuple[str, bool]]:
-    """(value, flagged right after it) for each number the draft writes that the paper lacks.
+    """(value, flagged right after it) for each number the draft claims that the paper lacks."""
+    from pipeline.evidence import unsupported_number_spans
 
-    Numbers inside the pipeline's own comments and page cites are not claims and are skipped.
-    """
-    from pipeline.evidence import PAGE_CITE, number_spans
-
-    skip = [m.span() for m in re.finditer(r"<!--.*?-->", drafted, flags=re.S)]
-    skip += [m.span() for m in PAGE_CITE.finditer(drafted)]
     flag = re.compile(r"\s*<!-- unverified: [^<>\n]* not found in the paper -->")
-    return [(value, bool(flag.match(drafted, end))) for start, end, value in number_spans(drafted)
-            if value not in paper_numbers and not any(a <= start < b for a, b in skip)]
+    spans = unsupported_number_spans(drafted, paper_numbers)
+    return [(value, bool(flag.match(drafted, end))) for _, end, value in spans]
 
 
 def extractive(doc) -> str:

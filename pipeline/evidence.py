@@ -135,17 +135,22 @@ def numbers(text: str) -> set[str]:
 PAGE_CITE = re.compile(r"\((?:p\. \d+)?(?:, )?(?:§[^()\n]{1,40})?\)")
 
 
-def flag_unverified(text: str, paper_numbers: set[str]) -> str:
-    """Mark every number the paper does not contain with ``<!-- unverified: N -->`` right after it.
+def unsupported_number_spans(text: str, paper_numbers: set[str]) -> list[tuple[int, int, str]]:
+    """(start, end, value) of each number ``text`` claims that the paper lacks.
 
-    Cites like "(p. 3, §4.1)" are the pipeline's own, not claims, and are not checked.
+    Cites like "(p. 3, §4.1)" and the pipeline's own flags are not claims, and are not checked.
     """
     cites = [m.span() for m in PAGE_CITE.finditer(text)] + [m.span() for m in FLAG.finditer(text)]
+    return [(start, end, value) for start, end, value in number_spans(text)
+            if value not in paper_numbers and not any(a <= start < b for a, b in cites)]
+
+
+def flag_unverified(text: str, paper_numbers: set[str]) -> str:
+    """Mark every number the paper does not contain with ``<!-- unverified: N -->`` right after it."""
     out, last = [], 0
-    for start, end, value in number_spans(text):
-        if value not in paper_numbers and not any(a <= start < b for a, b in cites):
-            out.append(text[last:end] + f" <!-- unverified: {text[start:end]} not found in the paper -->")
-            last = end
+    for start, end, _ in unsupported_number_spans(text, paper_numbers):
+        out.append(text[last:end] + f" <!-- unverified: {text[start:end]} not found in the paper -->")
+        last = end
     return "".join(out) + text[last:]
 
 

@@ -227,7 +227,7 @@ class Summarizer:
         elif not pool:  # no section of those kinds: any sentence may do
             pool = [s for s in index.sentences if not ROADMAP.search(s.text)]
         fresh = [s for s in pool if s.text not in taken]
-        pool = fresh if len(fresh) >= blog.quotes + 1 or blog.cue_required and fresh else pool
+        pool = fresh if len(fresh) >= blog.quotes + 1 or (blog.cue_required and fresh) else pool
 
         def score(s: KeySentence) -> float:
             bonus = 0.15 if cue and cue.search(s.text) else 0.0
@@ -277,19 +277,21 @@ class Summarizer:
         parts = []
         paged = bool(index and index.paged)
 
-        def cite(sentence: str) -> str:
-            """The page and section of the paper passage that best supports it: its evidence, else the whole paper."""
-            match = index.best_match(sentence, evidence) or index.best_match(sentence) if index else None
-            return match.cite(paged) if match else ""
+        def passage(sentence: str) -> KeySentence | None:
+            """The paper passage that best supports it: in its evidence, else anywhere in the paper."""
+            return (index.best_match(sentence, evidence) or index.best_match(sentence)) if index else None
 
-        def written(sentence: str, strong: bool) -> str:
-            where = cite(sentence)
+        cited = [(s, strong, passage(s)) for s, strong in kept]
+        if index and index.vectors is not None:  # a sentence no passage of the paper matches has no evidence
+            cited = [(s, strong, match) for s, strong, match in cited if match]
+        kept = [(s, strong) for s, strong, _ in cited]
+
+        def written(sentence: str, strong: bool, match: KeySentence | None) -> str:
+            where = match.cite(paged) if match else ""
             return _with_cite(sentence, where) + ("" if strong else " " + weak_support_flag(where))
 
-        if index and index.vectors is not None:  # a sentence no passage of the paper matches has no evidence
-            kept = [(s, strong) for s, strong in kept if index.best_match(s)]
-        if kept:
-            parts.append(" ".join(written(s, strong) for s, strong in kept))
+        if cited:
+            parts.append(" ".join(written(*c) for c in cited))
         strong = [s for s, ok in kept if ok]
         if len(strong) < blog.quotes and evidence:
             quotes = sorted(evidence, key=lambda s: -s.score)[: blog.quotes - len(strong) + 1]
