@@ -92,14 +92,14 @@ def main() -> None:
         import torch  # noqa: F401  (imported here so "model load" times the load alone)
         import transformers  # noqa: F401
 
-        from pipeline import arxiv_api, core
+        from pipeline import core
         from pipeline.config import load_settings
-        from pipeline.draft import write_draft
-        from pipeline.model import TransformersBackend
+        from pipeline.draftfile.store import write_draft
+        from pipeline.summarize.model import TransformersBackend
         from pipeline.records import Summary
-        from pipeline.prompts import prompt_hashes
+        from pipeline.summarize.prompts import prompt_hashes
         from pipeline.sources import parse_source
-        from pipeline.summarize import Summarizer
+        from pipeline.summarize.summarizer import Summarizer
 
     cold = cold_load_seconds(args.model or load_settings().model)
     with ArxivTestServer(corpus_root()) as server:

@@ -92,9 +92,9 @@ def main() -> None:
     # the default model's converted copy, if the user's cache has it, saves its first conversion
     from tests.arxiv_server import ArxivTestServer
 
-    from pipeline import arxiv_api, config, core
+    from pipeline import config, core, fetch
     from pipeline.cli import _quiet_libraries
-    from pipeline.model import load_backend
+    from pipeline.summarize.model import load_backend
 
     _quiet_libraries()
     rows: list[tuple[str, str]] = []
@@ -106,8 +106,8 @@ def main() -> None:
         rows.append(("model load (once, before both arms)", f"{time.perf_counter() - t:.1f} s"))
 
         spans = Intervals()
-        spans.wrap(arxiv_api, "fetch_metadata", "fetch")
-        spans.wrap(arxiv_api, "download_pdf", "fetch")
+        spans.wrap(fetch, "fetch_metadata", "fetch")
+        spans.wrap(fetch, "download_pdf", "fetch")
         spans.wrap(core, "chunk", "model")
         spans.wrap(core, "summarize", "model")
 
@@ -117,9 +117,9 @@ def main() -> None:
         core.draft_one(args.papers[0], warm, backend=backend)
         spans.clear()
 
-        # arm 1: core.draft_one in a loop (its fetch goes through the wrapped arxiv_api functions)
+        # arm 1: core.draft_one in a loop (its fetch goes through the wrapped pipeline.fetch functions)
         direct = config.load_settings(model=args.model, drafts_dir=work / "drafts-direct").replace(cache=work / "cache-direct")
-        arxiv_api.GATE.reset()
+        fetch.GATE.reset()
         t = time.perf_counter()
         for paper in args.papers:
             core.draft_one(paper, direct, backend=backend)
@@ -139,9 +139,9 @@ def main() -> None:
         startup_s = time.perf_counter() - t
 
         # arm 2: the flow (load_backend's cache hands it the same model); the direct arm's PDFs went elsewhere
-        from pipeline.flows import draft_papers
+        from pipeline.flows.flow import draft_papers
 
-        arxiv_api.GATE.reset()
+        fetch.GATE.reset()
         t = time.perf_counter()
         flow_settings_model = args.model
         result = draft_papers(ids=list(args.papers), drafts_dir=str(work / "drafts-flow"), model=flow_settings_model)

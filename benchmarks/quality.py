@@ -38,7 +38,7 @@ def words(text: str, n: int = BUDGET) -> str:
 
 def machine_text(sections: dict[str, str]) -> str:
     """The machine-written sections as plain prose: no cites, comments, labels, quote marks or bullets."""
-    from pipeline.evidence import PAGE_CITE
+    from pipeline.summarize.evidence import PAGE_CITE
 
     text = "\n".join(sections.values())
     text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
@@ -53,7 +53,7 @@ WEAK_FLAG = re.compile(r"\s*<!-- unverified: weakly supported[^<>\n]*-->")
 
 def without_weak(sections: dict[str, str]) -> dict[str, str]:
     """The sections with every weakly supported (flagged) sentence taken out: what the author keeps by default."""
-    from pipeline.evidence import split_sentences
+    from pipeline.summarize.evidence import split_sentences
 
     out = {}
     for heading, text in sections.items():
@@ -65,7 +65,7 @@ def without_weak(sections: dict[str, str]) -> dict[str, str]:
 
 def uncited_sentences(sections: dict[str, str]) -> tuple[int, int]:
     """(machine-written sentences and quotes, of which without a page/section cite)."""
-    from pipeline.evidence import PAGE_CITE, split_sentences
+    from pipeline.summarize.evidence import PAGE_CITE, split_sentences
 
     total = uncited = 0
     for text in sections.values():
@@ -88,7 +88,7 @@ def uncited_sentences(sections: dict[str, str]) -> tuple[int, int]:
 
 def unsupported_numbers(drafted: str, paper_numbers: set[str]) -> list[tuple[str, bool]]:
     """(value, flagged right after it) for each number the draft claims that the paper lacks."""
-    from pipeline.evidence import unsupported_number_spans
+    from pipeline.summarize.evidence import unsupported_number_spans
 
     flag = re.compile(r"\s*<!-- unverified: [^<>\n]* not found in the paper -->")
     spans = unsupported_number_spans(drafted, paper_numbers)
@@ -100,7 +100,7 @@ def extractive(doc) -> str:
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from pipeline.evidence import is_prose, split_sentences
+    from pipeline.summarize.evidence import is_prose, split_sentences
 
     sentences = [s for sec in doc.body for _, s in split_sentences(sec.text) if is_prose(s)]
     vectors = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(sentences)
@@ -137,9 +137,9 @@ def main() -> None:
     from pipeline import core
     from pipeline.config import load_settings
     from pipeline.errors import ExtractionError
-    from pipeline.evidence import numbers
-    from pipeline.extract import extract_pdf
-    from pipeline.model import load_backend
+    from pipeline.summarize.evidence import numbers
+    from pipeline.extract.pdf import extract_pdf
+    from pipeline.summarize.model import load_backend
     from pipeline.records import Document, PaperMeta
 
     settings = load_settings(model=args.model)

@@ -15,7 +15,7 @@ from typing import Any
 
 import platformdirs
 
-from .errors import ConfigError
+from pipeline.errors import ConfigError
 
 APP = "paperdraft"
 DEFAULT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"

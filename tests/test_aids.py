@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.aids import critique_aids
-from pipeline.draft import CRITIQUE_HEADING, write_draft
-from pipeline.extract import extract_pdf, extract_text_file
+from pipeline.author.critique_aids import critique_aids
+from pipeline.draftfile.format import CRITIQUE_HEADING
+from pipeline.draftfile.store import write_draft
+from pipeline.extract.pdf import extract_pdf
+from pipeline.extract.text_file import extract_text_file
 from pipeline.records import PaperMeta, Summary
-from pipeline.review import check_file
+from pipeline.author.check import check_file
 from tests.conftest import corpus_file
 
 SAMPLE = Path(__file__).resolve().parents[1] / "pipeline" / "samples" / "sample-paper.md"

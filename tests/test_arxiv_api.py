@@ -1,4 +1,4 @@
-"""pipeline.arxiv_api against a real local HTTP server playing arXiv, with the real arxiv client."""
+"""pipeline.fetch against a real local HTTP server playing arXiv, with the real arxiv client."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import arxiv_api
+from pipeline import fetch
 from pipeline.config import Settings, load_settings
 from pipeline.errors import FetchError, InvalidSourceError, PaperNotFoundError
 from pipeline.records import PaperMeta, SourceRef
@@ -39,7 +39,7 @@ def corpus_pdf(server: ArxivTestServer, name: str) -> bytes:
 
 
 def test_metadata_for_a_corpus_paper(arxiv_server: ArxivTestServer, settings: Settings) -> None:
-    meta = arxiv_api.fetch_metadata(ref("1706.03762"), settings)
+    meta = fetch.fetch_metadata(ref("1706.03762"), settings)
     assert isinstance(meta, PaperMeta)
     assert meta.title == "Attention Is All You Need"
     assert meta.authors[0] == "Ashish Vaswani" and meta.authors[-1] == "Illia Polosukhin" and len(meta.authors) == 8
@@ -56,13 +56,13 @@ def test_metadata_for_a_corpus_paper(arxiv_server: ArxivTestServer, settings: Se
 
 
 def test_metadata_for_a_given_version(arxiv_server: ArxivTestServer, settings: Settings) -> None:
-    meta = arxiv_api.fetch_metadata(ref("arXiv:1706.03762v3"), settings)
+    meta = fetch.fetch_metadata(ref("arXiv:1706.03762v3"), settings)
     assert (meta.arxiv_id, meta.version, meta.versioned_id) == ("1706.03762", 3, "1706.03762v3")
     assert arxiv_server.requests[0].query["id_list"] == "1706.03762v3"
 
 
 def test_metadata_from_a_recorded_response(arxiv_server: ArxivTestServer, settings: Settings) -> None:
-    meta = arxiv_api.fetch_metadata(ref("https://arxiv.org/abs/1605.08386"), settings)
+    meta = fetch.fetch_metadata(ref("https://arxiv.org/abs/1605.08386"), settings)
     assert meta.title == "Heat-bath random walks with Markov bases"
     assert meta.authors == ["Caprice Stanley", "Tobias Windisch"]
     assert (meta.arxiv_id, meta.version) == ("1605.08386", 1)
@@ -73,16 +73,16 @@ def test_metadata_from_a_recorded_response(arxiv_server: ArxivTestServer, settin
 
 
 def test_metadata_for_an_old_style_id(arxiv_server: ArxivTestServer, settings: Settings) -> None:
-    meta = arxiv_api.fetch_metadata(ref("astro-ph/0601001"), settings)
+    meta = fetch.fetch_metadata(ref("astro-ph/0601001"), settings)
     assert (meta.arxiv_id, meta.version) == ("astro-ph/0601001", 1)
     assert meta.title.startswith("Frequency of Hot Jupiters")
     assert meta.authors[0] == "Andrew Gould"
     assert meta.url == "https://arxiv.org/abs/astro-ph/0601001v1"
-    assert arxiv_api.pdf_cache_path(meta, settings).name == "astro-ph_0601001v1.pdf"
+    assert fetch.pdf_cache_path(meta, settings).name == "astro-ph_0601001v1.pdf"
 
 
 def test_old_api_format_title_is_cleaned(arxiv_server: ArxivTestServer, settings: Settings) -> None:
-    meta = arxiv_api.fetch_metadata(ref("1111.2011v2"), settings)
+    meta = fetch.fetch_metadata(ref("1111.2011v2"), settings)
     assert meta.title == "Quantum Criticality for Extended Nodes on a Bethe Lattice in the Large Connectivity Limit"
     assert "\n" not in (meta.abstract or "") and "  " not in (meta.abstract or "")
     assert meta.updated == "2012-04-02"
@@ -92,13 +92,13 @@ def test_old_api_format_title_is_cleaned(arxiv_server: ArxivTestServer, settings
 def test_unknown_paper(arxiv_server: ArxivTestServer, settings: Settings, arxiv_id: str) -> None:
     source = raw_ref(arxiv_id) if arxiv_id == "0000.0000" else ref(arxiv_id)
     with pytest.raises(PaperNotFoundError, match=f"arXiv has no paper {arxiv_id}"):
-        arxiv_api.fetch_metadata(source, settings)
+        fetch.fetch_metadata(source, settings)
     assert arxiv_server.count() == 1  # not retried
 
 
 def test_api_error_entry(arxiv_server: ArxivTestServer, settings: Settings) -> None:
     with pytest.raises(PaperNotFoundError) as info:
-        arxiv_api.fetch_metadata(raw_ref("abc"), settings)
+        fetch.fetch_metadata(raw_ref("abc"), settings)
     assert "arXiv has no paper abc" in str(info.value)
     assert "incorrect id format for abc" in str(info.value)
     assert arxiv_server.count() == 1  # an HTTP 400 is not retried
@@ -106,7 +106,7 @@ def test_api_error_entry(arxiv_server: ArxivTestServer, settings: Settings) -> N
 
 def test_local_sources_have_no_metadata(settings: Settings) -> None:
     with pytest.raises(InvalidSourceError):
-        arxiv_api.fetch_metadata(SourceRef(kind="pdf", raw="x.pdf", path="/x.pdf"), settings)
+        fetch.fetch_metadata(SourceRef(kind="pdf", raw="x.pdf", path="/x.pdf"), settings)
 
 
 # --------------------------------------------------------------------------- retries
@@ -119,7 +119,7 @@ def test_local_sources_have_no_metadata(settings: Settings) -> None:
 )
 def test_api_retries_then_succeeds(arxiv_server: ArxivTestServer, settings: Settings, faults: list) -> None:
     arxiv_server.fail_next("/api/query", faults)
-    meta = arxiv_api.fetch_metadata(ref("1706.03762"), settings)
+    meta = fetch.fetch_metadata(ref("1706.03762"), settings)
     assert meta.title == "Attention Is All You Need"
     records = arxiv_server.requests
     assert len(records) == len(faults) + 1
@@ -129,7 +129,7 @@ def test_api_retries_then_succeeds(arxiv_server: ArxivTestServer, settings: Sett
 def test_backoff_grows(arxiv_server: ArxivTestServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAPERDRAFT_ARXIV_DELAY_SECONDS", "0.1")
     arxiv_server.fail_next("/api/query", [503, 503, 503])
-    arxiv_api.fetch_metadata(ref("1706.03762"), load_settings())
+    fetch.fetch_metadata(ref("1706.03762"), load_settings())
     t = [r.t for r in arxiv_server.requests]
     gaps = [b - a for a, b in zip(t, t[1:])]
     assert gaps[0] >= 0.1 - 0.02 and gaps[1] >= 0.2 - 0.02 and gaps[2] >= 0.4 - 0.02
@@ -137,7 +137,7 @@ def test_backoff_grows(arxiv_server: ArxivTestServer, monkeypatch: pytest.Monkey
 
 def test_retry_after_is_honoured(arxiv_server: ArxivTestServer, settings: Settings) -> None:
     arxiv_server.fail_next("/api/query", [(429, {"Retry-After": "1"})])
-    arxiv_api.fetch_metadata(ref("1706.03762"), settings)
+    fetch.fetch_metadata(ref("1706.03762"), settings)
     first, second = arxiv_server.requests
     assert second.t - first.t >= 0.98
 
@@ -146,7 +146,7 @@ def test_permanent_failure(arxiv_server: ArxivTestServer, monkeypatch: pytest.Mo
     monkeypatch.setenv("PAPERDRAFT_ARXIV_RETRIES", "2")
     arxiv_server.fail_next("/api/query", [503] * 10)
     with pytest.raises(FetchError) as info:
-        arxiv_api.fetch_metadata(ref("1706.03762"), load_settings())
+        fetch.fetch_metadata(ref("1706.03762"), load_settings())
     message = str(info.value)
     assert "after 3 attempts" in message and "HTTP 503" in message
     assert arxiv_server.api_url in message and "id_list=1706.03762" in message
@@ -160,64 +160,64 @@ def test_permanent_timeouts(arxiv_server: ArxivTestServer, monkeypatch: pytest.M
     monkeypatch.setenv("PAPERDRAFT_ARXIV_TIMEOUT_SECONDS", "0.2")
     arxiv_server.fail_next("/api/query", ["timeout"] * 2)
     with pytest.raises(FetchError, match=r"after 2 attempts: no answer within 0\.2 s"):
-        arxiv_api.fetch_metadata(ref("1706.03762"), load_settings())
+        fetch.fetch_metadata(ref("1706.03762"), load_settings())
 
 
 def test_unreachable_server(arxiv_server: ArxivTestServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAPERDRAFT_ARXIV_RETRIES", "1")
     arxiv_server.close()  # nothing listens on that port any more
     with pytest.raises(FetchError, match="after 2 attempts: connection failed"):
-        arxiv_api.fetch_metadata(ref("1706.03762"), load_settings())
+        fetch.fetch_metadata(ref("1706.03762"), load_settings())
 
 
 # --------------------------------------------------------------------------- search
 
 
 def test_search_recorded(arxiv_server: ArxivTestServer, settings: Settings) -> None:
-    found = arxiv_api.search("au:del_maestro", settings, max_results=10)
+    found = fetch.search("au:del_maestro", settings, max_results=10)
     assert len(found) == 10
     assert all(isinstance(m, PaperMeta) and m.arxiv_id and m.version for m in found)
     assert all("Del Maestro" in " ".join(m.authors) for m in found)
     assert arxiv_server.count() == 1
     assert arxiv_server.requests[0].query["search_query"] == "au:del_maestro"
 
-    found = arxiv_api.search("testing", settings, max_results=3)
+    found = fetch.search("testing", settings, max_results=3)
     assert [m.versioned_id for m in found][0] == "2202.12139v1"
     assert len(found) == 3
 
 
 def test_search_rejects_bad_arguments(settings: Settings) -> None:
     with pytest.raises(InvalidSourceError):
-        arxiv_api.search("  ", settings)
+        fetch.search("  ", settings)
     with pytest.raises(InvalidSourceError):
-        arxiv_api.search("x", settings, max_results=0)
+        fetch.search("x", settings, max_results=0)
 
 
 def test_new_in_categories(arxiv_server: ArxivTestServer, settings: Settings) -> None:
-    found = arxiv_api.new_in_categories(["cs.CL", "cs.LG"], date(2017, 1, 1), settings, max_results=50)
+    found = fetch.new_in_categories(["cs.CL", "cs.LG"], date(2017, 1, 1), settings, max_results=50)
     assert [m.versioned_id for m in found] == ["2204.02311v1", "2010.11929v2", "1810.04805v2", "1706.03762v5"]
     [request] = arxiv_server.requests
     assert request.query["search_query"] == "cat:cs.CL OR cat:cs.LG"
     assert (request.query["sortBy"], request.query["sortOrder"]) == ("submittedDate", "descending")
 
-    assert [m.arxiv_id for m in arxiv_api.new_in_categories(["cs.SD"], date(2014, 1, 1), settings, 5)] == ["1803.10963", "1411.3715"]
-    assert len(arxiv_api.new_in_categories(["cs.CL"], date(2000, 1, 1), settings, max_results=2)) == 2
+    assert [m.arxiv_id for m in fetch.new_in_categories(["cs.SD"], date(2014, 1, 1), settings, 5)] == ["1803.10963", "1411.3715"]
+    assert len(fetch.new_in_categories(["cs.CL"], date(2000, 1, 1), settings, max_results=2)) == 2
 
 
 @pytest.mark.parametrize("bad", [[], ["cs.CL) OR (all:x"], ["cat:cs.CL"]])
 def test_new_in_categories_rejects_bad_categories(settings: Settings, bad: list[str]) -> None:
     with pytest.raises(InvalidSourceError):
-        arxiv_api.new_in_categories(bad, date(2020, 1, 1), settings)
+        fetch.new_in_categories(bad, date(2020, 1, 1), settings)
 
 
 # --------------------------------------------------------------------------- client and gate
 
 
 def test_one_shared_client(arxiv_server: ArxivTestServer, settings: Settings) -> None:
-    client = arxiv_api.shared_client(settings)
-    assert arxiv_api.shared_client(load_settings()) is client
+    client = fetch.shared_client(settings)
+    assert fetch.shared_client(load_settings()) is client
     assert client.query_url_format == arxiv_server.api_url + "?{}"
-    other = arxiv_api.shared_client(settings.replace(arxiv_api_url="http://127.0.0.1:9/q?x=1"))
+    other = fetch.shared_client(settings.replace(arxiv_api_url="http://127.0.0.1:9/q?x=1"))
     assert other is not client and other.query_url_format == "http://127.0.0.1:9/q?x=1&{}"
 
 
@@ -230,8 +230,8 @@ def test_gate_spaces_requests_across_threads(arxiv_server: ArxivTestServer, monk
 
     def work(arxiv_id: str) -> None:
         try:
-            meta = arxiv_api.fetch_metadata(ref(arxiv_id), settings)
-            arxiv_api.download_pdf(meta, settings)
+            meta = fetch.fetch_metadata(ref(arxiv_id), settings)
+            fetch.download_pdf(meta, settings)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -247,12 +247,12 @@ def test_gate_spaces_requests_across_threads(arxiv_server: ArxivTestServer, monk
     assert min(gaps) >= delay - 0.03, gaps
     # never two requests within one delay window
     assert all(sum(1 for t in times if s <= t < s + delay - 0.03) == 1 for s in times)
-    assert arxiv_api.GATE.max_in_flight == 1
-    assert arxiv_api.GATE.requests == 8
+    assert fetch.GATE.max_in_flight == 1
+    assert fetch.GATE.requests == 8
 
 
 def test_gate_unit() -> None:
-    gate = arxiv_api.PolitenessGate()
+    gate = fetch.PolitenessGate()
     starts: list[float] = []
     lock = threading.Lock()
 
@@ -280,9 +280,9 @@ def _cache_files(settings: Settings) -> list[str]:
 
 
 def test_download_pdf_and_reuse(arxiv_server: ArxivTestServer, settings: Settings) -> None:
-    meta = arxiv_api.fetch_metadata(ref("1706.03762"), settings)
+    meta = fetch.fetch_metadata(ref("1706.03762"), settings)
     progress: list[tuple[int, int | None]] = []
-    path = arxiv_api.download_pdf(meta, settings, on_progress=lambda done, total: progress.append((done, total)))
+    path = fetch.download_pdf(meta, settings, on_progress=lambda done, total: progress.append((done, total)))
     expected = corpus_pdf(arxiv_server, "1706.03762v5.pdf")
     assert path == settings.cache / "pdfs" / "1706.03762v5.pdf"
     assert path.read_bytes() == expected
@@ -294,15 +294,15 @@ def test_download_pdf_and_reuse(arxiv_server: ArxivTestServer, settings: Setting
     gap = arxiv_server.requests[1].t - arxiv_server.requests[0].t
     assert gap >= settings.arxiv_delay_seconds - 0.02  # the gate covers PDFs too
 
-    again = arxiv_api.download_pdf(meta, settings)
+    again = fetch.download_pdf(meta, settings)
     assert again == path
     assert arxiv_server.count() == 2  # no request the second time
 
 
 def test_concurrent_downloads_of_one_paper_fetch_once(arxiv_server: ArxivTestServer, settings: Settings) -> None:
-    meta = arxiv_api.fetch_metadata(ref("1803.10963"), settings)
+    meta = fetch.fetch_metadata(ref("1803.10963"), settings)
     paths: list[Path] = []
-    threads = [threading.Thread(target=lambda: paths.append(arxiv_api.download_pdf(meta, settings))) for _ in range(3)]
+    threads = [threading.Thread(target=lambda: paths.append(fetch.download_pdf(meta, settings))) for _ in range(3)]
     for t in threads:
         t.start()
     for t in threads:
@@ -313,9 +313,9 @@ def test_concurrent_downloads_of_one_paper_fetch_once(arxiv_server: ArxivTestSer
 
 @pytest.mark.parametrize("faults", [["truncated"], ["html"], [503], ["empty"], ["timeout"], [(429, {"Retry-After": "0"})]], ids=str)
 def test_download_retries_bad_answers(arxiv_server: ArxivTestServer, settings: Settings, faults: list) -> None:
-    meta = arxiv_api.fetch_metadata(ref("1803.10963"), settings)
+    meta = fetch.fetch_metadata(ref("1803.10963"), settings)
     arxiv_server.fail_next("/pdf/", faults)
-    path = arxiv_api.download_pdf(meta, settings)
+    path = fetch.download_pdf(meta, settings)
     assert path.read_bytes() == corpus_pdf(arxiv_server, "1803.10963v2.pdf")
     assert arxiv_server.count("/pdf/") == len(faults) + 1
     assert _cache_files(settings) == ["1803.10963v2.pdf"]
@@ -327,35 +327,35 @@ def test_bad_downloads_are_never_cached(
 ) -> None:
     monkeypatch.setenv("PAPERDRAFT_ARXIV_RETRIES", "1")
     settings = load_settings()
-    meta = arxiv_api.fetch_metadata(ref("1803.10963"), settings)
+    meta = fetch.fetch_metadata(ref("1803.10963"), settings)
     arxiv_server.fail_next("/pdf/", [fault, fault])
     with pytest.raises(FetchError, match=why) as info:
-        arxiv_api.download_pdf(meta, settings)
+        fetch.download_pdf(meta, settings)
     assert "after 2 attempts" in str(info.value) and meta.pdf_url in str(info.value)
     assert _cache_files(settings) == []  # neither the PDF nor a temp file
     # the next call downloads afresh and succeeds
-    assert arxiv_api.download_pdf(meta, settings).read_bytes() == corpus_pdf(arxiv_server, "1803.10963v2.pdf")
+    assert fetch.download_pdf(meta, settings).read_bytes() == corpus_pdf(arxiv_server, "1803.10963v2.pdf")
 
 
 def test_missing_pdf_is_not_found(arxiv_server: ArxivTestServer, settings: Settings) -> None:
-    meta = arxiv_api.fetch_metadata(ref("1605.08386"), settings)  # recorded, but no corpus PDF
+    meta = fetch.fetch_metadata(ref("1605.08386"), settings)  # recorded, but no corpus PDF
     with pytest.raises(PaperNotFoundError, match="no PDF"):
-        arxiv_api.download_pdf(meta, settings)
+        fetch.download_pdf(meta, settings)
     assert arxiv_server.count("/pdf/") == 1
     assert _cache_files(settings) == []
 
 
 def test_meta_without_pdf_url(settings: Settings) -> None:
     with pytest.raises(PaperNotFoundError):
-        arxiv_api.download_pdf(PaperMeta(title="x", arxiv_id="2106.09685", version=1), settings)
+        fetch.download_pdf(PaperMeta(title="x", arxiv_id="2106.09685", version=1), settings)
 
 
 def test_progress_callback_errors_leave_no_file(arxiv_server: ArxivTestServer, settings: Settings) -> None:
-    meta = arxiv_api.fetch_metadata(ref("1706.03762"), settings)
+    meta = fetch.fetch_metadata(ref("1706.03762"), settings)
 
     def cancel(done: int, total: int | None) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        arxiv_api.download_pdf(meta, settings, on_progress=cancel)
+        fetch.download_pdf(meta, settings, on_progress=cancel)
     assert _cache_files(settings) == []

@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.chunk import chunk_document, group_sections
+from pipeline.summarize.chunk import chunk_document, group_sections
 from pipeline.records import Document, Section
 
 PARA = "The encoder maps each input token to a continuous representation. "
@@ -80,7 +80,7 @@ def test_too_small_a_chunk_is_refused(tiny_backend):
 def test_an_84_page_paper_is_chunked_whole_and_every_chunk_fits(tiny_backend):
     from pipeline.core import chunk_tokens
     from pipeline.config import load_settings
-    from pipeline.extract import extract_pdf
+    from pipeline.extract.pdf import extract_pdf
     from tests.conftest import corpus_file
 
     doc = extract_pdf(corpus_file("pdfs/1410.0342v4.pdf"))
@@ -101,8 +101,8 @@ def test_an_84_page_paper_is_chunked_whole_and_every_chunk_fits(tiny_backend):
 
 
 def test_chunk_offsets_point_at_their_text_in_a_real_paper(tiny_backend):
-    from pipeline.chunk import _split
-    from pipeline.extract import extract_pdf
+    from pipeline.summarize.chunk import _split
+    from pipeline.extract.pdf import extract_pdf
     from tests.conftest import corpus_file
 
     doc = extract_pdf(corpus_file("pdfs/1706.03762v5.pdf"))

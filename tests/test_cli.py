@@ -11,8 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.draft import CRITIQUE_HEADING, TODO_MARK, parse
-from pipeline.summarize import BLOG_SECTIONS
+from pipeline.draftfile.format import CRITIQUE_HEADING, TODO_MARK
+from pipeline.draftfile.parse import front_and_body as parse
+from pipeline.summarize.blog_sections import BLOG_SECTIONS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "pipeline" / "samples" / "sample-paper.md"
 HEADINGS = [f"## {b.heading}" for b in BLOG_SECTIONS] + [CRITIQUE_HEADING]

@@ -3,10 +3,14 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.draft import CRITIQUE_HEADING, TODO_MARK, clean_machine_text, draft_path, parse, write_draft
+from pipeline.draftfile.format import CRITIQUE_HEADING, TODO_MARK
+from pipeline.draftfile.render import clean_machine_text
+from pipeline.draftfile.lookup import draft_path
+from pipeline.draftfile.parse import front_and_body as parse
+from pipeline.draftfile.store import write_draft
 from pipeline.errors import DraftConflictError
 from pipeline.records import PaperMeta, Summary
-from pipeline.summarize import BLOG_SECTIONS
+from pipeline.summarize.blog_sections import BLOG_SECTIONS
 
 META = PaperMeta(
     title="Attention Is All You Need",

@@ -12,9 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.draft import CRITIQUE_HEADING, TODO_MARK, parse
-from pipeline.extract import extract_pdf
-from pipeline.summarize import BLOG_SECTIONS
+from pipeline.draftfile.format import CRITIQUE_HEADING, TODO_MARK
+from pipeline.draftfile.parse import front_and_body as parse
+from pipeline.extract.pdf import extract_pdf
+from pipeline.summarize.blog_sections import BLOG_SECTIONS
 from tests.conftest import corpus_file
 
 pytestmark = pytest.mark.slow

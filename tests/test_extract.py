@@ -13,10 +13,11 @@ import pypdf
 import pytest
 
 from pipeline.errors import ExtractionError
-from pipeline.extract import extract_pdf, extract_text_file
-from pipeline.page_text import clean_chars, remove_stamp, strip_page_furniture
-from pipeline.paragraphs import unwrap
-from pipeline.sections import split_sections
+from pipeline.extract.pdf import extract_pdf
+from pipeline.extract.text_file import extract_text_file
+from pipeline.extract.page_text import clean_chars, remove_stamp, strip_page_furniture
+from pipeline.extract.paragraphs import unwrap
+from pipeline.extract.sections import split_sections
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # font warnings on real papers are harmless
 
@@ -306,7 +307,7 @@ def test_missing_file(tmp_path):
 
 
 def test_page_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr("pipeline.extract.MAX_PAGES", 0)
+    monkeypatch.setattr("pipeline.extract.pdf_reader.MAX_PAGES", 0)
     path = tmp_path / "built.pdf"
     path.write_bytes(_pdf_bytes(PAPER))
     with pytest.raises(ExtractionError, match="more than the limit"):

@@ -12,7 +12,15 @@ import typer
 from typer.testing import CliRunner
 
 from pipeline import flows
-from pipeline.cli_flows import register
+from pipeline import errors
+from pipeline.draftfile import lookup
+from pipeline.fetch import categories
+from pipeline.flows import cache_keys
+from pipeline.flows import report
+from pipeline.flows import selection
+from pipeline.flows import tasks
+from pipeline.summarize.prompts import prompt_hashes
+from pipeline.cli.flows import register
 from pipeline.config import load_settings
 from pipeline.errors import InvalidSourceError, PaperNotFoundError
 from pipeline.records import PaperMeta, SourceRef
@@ -45,7 +53,7 @@ def _app() -> typer.Typer:
 def test_exactly_one_kind_of_selection(kwargs, message):
     args = {k: kwargs.get(k) for k in ("ids", "ids_file", "query", "categories", "since")}
     with pytest.raises(InvalidSourceError, match=message):
-        flows.selection_kind(**args)
+        selection.selection_kind(**args)
 
 
 def test_reading_list_comments_blanks_urls_and_duplicates(tmp_path: Path):
@@ -54,7 +62,7 @@ def test_reading_list_comments_blanks_urls_and_duplicates(tmp_path: Path):
         "# my reading list\n\n1706.03762  # attention\n  https://arxiv.org/abs/1810.04805v2\n"
         "arXiv:hep-th/9901001\n1706.03762\n\n# done\n"
     )
-    refs = flows.parse_reading_list(reading)
+    refs = selection.parse_reading_list(reading)
     assert [(r.arxiv_id, r.version) for r in refs] == [("1706.03762", None), ("1810.04805", 2), ("hep-th/9901001", None)]
 
 
@@ -62,50 +70,50 @@ def test_reading_list_errors_name_the_file_and_line(tmp_path: Path):
     empty = tmp_path / "empty.txt"
     empty.write_text("# nothing yet\n\n")
     with pytest.raises(InvalidSourceError, match="lists no papers"):
-        flows.parse_reading_list(empty)
+        selection.parse_reading_list(empty)
     bad = tmp_path / "bad.txt"
     bad.write_text("1706.03762\n\n2106.0968\n")
     with pytest.raises(InvalidSourceError, match=r"bad.txt:3: .*2106\.0968"):
-        flows.parse_reading_list(bad)
+        selection.parse_reading_list(bad)
     two = tmp_path / "two.txt"
     two.write_text("1706.03762 1810.04805\n")
     with pytest.raises(InvalidSourceError, match=r"two.txt:1: one paper a line"):
-        flows.parse_reading_list(two)
+        selection.parse_reading_list(two)
     with pytest.raises(InvalidSourceError, match="no such reading list"):
-        flows.parse_reading_list(tmp_path / "missing.txt")
+        selection.parse_reading_list(tmp_path / "missing.txt")
     local = tmp_path / "local.txt"
     (tmp_path / "paper.pdf").write_bytes(b"%PDF-1.4")
     local.write_text(f"{tmp_path / 'paper.pdf'}\n")
     with pytest.raises(InvalidSourceError, match=r"local.txt:1: not an arXiv paper"):
-        flows.parse_reading_list(local)
+        selection.parse_reading_list(local)
 
 
 def test_categories_and_since_are_checked():
-    assert flows.check_categories(["cs.CL", "cs.LG", "cs.CL", "hep-th"]) == ["cs.CL", "cs.LG", "hep-th"]
+    assert categories.check_categories(["cs.CL", "cs.LG", "cs.CL", "hep-th"]) == ["cs.CL", "cs.LG", "hep-th"]
     with pytest.raises(InvalidSourceError, match="unknown arXiv category: 'cs.XX'"):
-        flows.check_categories(["cs.XX"])
+        categories.check_categories(["cs.XX"])
     with pytest.raises(InvalidSourceError, match="did you mean cs.CL"):
-        flows.check_categories(["cs.cl"])
+        categories.check_categories(["cs.cl"])
     with pytest.raises(InvalidSourceError, match="not a date"):
-        flows.parse_since("20 Nov 2026")
+        selection.parse_since("20 Nov 2026")
     from datetime import date
 
-    assert flows.parse_since(None, today=date(2026, 11, 21)) == date(2026, 11, 20)
+    assert selection.parse_since(None, today=date(2026, 11, 21)) == date(2026, 11, 20)
 
 
 def test_select_by_query_and_by_categories(arxiv_server):
     settings = load_settings()
-    found = flows.select(settings, categories=["cs.SD"], since="2015-01-01")
+    found = selection.select(settings, categories=["cs.SD"], since="2015-01-01")
     assert [i.meta.arxiv_id for i in found] == ["1803.10963"]
     assert found[0].meta.version == 2 and found[0].ref.versioned_id == "1803.10963v2"
-    capped = flows.select(settings, categories=["cs.CL", "cs.LG"], since="2010-01-01", max_papers=2)
+    capped = selection.select(settings, categories=["cs.CL", "cs.LG"], since="2010-01-01", max_papers=2)
     assert len(capped) == 2
-    assert flows.select(settings, categories=["cs.CL"], since="2030-01-01") == []
+    assert selection.select(settings, categories=["cs.CL"], since="2030-01-01") == []
     with pytest.raises(InvalidSourceError, match="matches no papers"):
-        flows.select(settings, query="ti:nothing-matches-this")
-    assert flows.select(settings, query="testing", max_papers=10)
+        selection.select(settings, query="ti:nothing-matches-this")
+    assert selection.select(settings, query="testing", max_papers=10)
     with pytest.raises(InvalidSourceError, match="unknown arXiv category"):
-        flows.select(settings, categories=["cs.XX"], since="2020-01-01")
+        selection.select(settings, categories=["cs.XX"], since="2020-01-01")
 
 
 # --------------------------------------------------------------------------- skipping, new versions
@@ -121,24 +129,24 @@ def _fake_draft(drafts: Path, name: str, arxiv_id: str, version: int) -> Path:
 def test_a_draft_of_the_same_version_skips_the_download_and_a_new_version_does_not(arxiv_server, tmp_path: Path):
     settings = load_settings()
     drafts = tmp_path / "drafts"
-    meta = flows.metadata_task.fn(SourceRef(kind="arxiv", raw="1803.10963", arxiv_id="1803.10963"), settings)
+    meta = tasks.metadata_task.fn(SourceRef(kind="arxiv", raw="1803.10963", arxiv_id="1803.10963"), settings)
     assert meta.versioned_id == "1803.10963v2"
     # a draft of v2 under another title still counts; v1's draft does not
     _fake_draft(drafts, "1803.10963-an-older-title.md", "1803.10963", 2)
-    assert flows.existing_draft(meta, drafts) == drafts / "1803.10963-an-older-title.md"
-    assert flows.pdf_task.fn(meta, settings, str(drafts)) is None
+    assert lookup.existing_draft(meta, drafts) == drafts / "1803.10963-an-older-title.md"
+    assert tasks.pdf_task.fn(meta, settings, str(drafts)) is None
     assert arxiv_server.count("/pdf/") == 0
 
     (drafts / "1803.10963-an-older-title.md").unlink()
     _fake_draft(drafts, "1803.10963-an-older-title.md", "1803.10963", 1)
-    assert flows.existing_draft(meta, drafts) is None
-    path = flows.pdf_task.fn(meta, settings, str(drafts))
+    assert lookup.existing_draft(meta, drafts) is None
+    path = tasks.pdf_task.fn(meta, settings, str(drafts))
     assert path and Path(path).read_bytes().startswith(b"%PDF") and arxiv_server.count("/pdf/") == 1
 
 
 def test_unknown_paper_is_not_retried(arxiv_server):
     with pytest.raises(PaperNotFoundError, match="2101.00001"):
-        flows.metadata_task.fn(SourceRef(kind="arxiv", raw="2101.00001", arxiv_id="2101.00001"), load_settings())
+        tasks.metadata_task.fn(SourceRef(kind="arxiv", raw="2101.00001", arxiv_id="2101.00001"), load_settings())
 
     class _S:
         def result(self):
@@ -148,8 +156,8 @@ def test_unknown_paper_is_not_retried(arxiv_server):
         def result(self):
             raise OSError("network")
 
-    assert flows._retry_io(None, None, _S()) is False
-    assert flows._retry_io(None, None, _T()) is True
+    assert tasks._retry_io(None, None, _S()) is False
+    assert tasks._retry_io(None, None, _T()) is True
 
 
 # --------------------------------------------------------------------------- stages, cache keys, serialization
@@ -159,13 +167,13 @@ def test_stage_tasks_call_core_and_their_records_serialize(arxiv_server, tiny_mo
     from prefect.serializers import JSONSerializer, PickleSerializer
 
     settings = load_settings(model=str(tiny_model_dir), drafts_dir=tmp_path / "drafts")
-    meta = flows.metadata_task.fn(SourceRef(kind="arxiv", raw="1803.10963", arxiv_id="1803.10963"), settings)
-    pdf = flows.pdf_task.fn(meta, settings, str(settings.drafts_dir))
-    doc = flows.extract_task.fn(pdf, "pdf")
-    chunks = flows.chunk_task.fn(doc, settings, meta.title)
-    prompts = flows.prompt_hashes()
-    summary = flows.summarise_task.fn(meta, chunks, settings, doc.sha256, prompts)
-    result = flows.write_task.fn(meta, summary, doc, "1803.10963", str(settings.drafts_dir))
+    meta = tasks.metadata_task.fn(SourceRef(kind="arxiv", raw="1803.10963", arxiv_id="1803.10963"), settings)
+    pdf = tasks.pdf_task.fn(meta, settings, str(settings.drafts_dir))
+    doc = tasks.extract_task.fn(pdf, "pdf")
+    chunks = tasks.chunk_task.fn(doc, settings, meta.title)
+    prompts = prompt_hashes()
+    summary = tasks.summarise_task.fn(meta, chunks, settings, doc.sha256, prompts)
+    result = tasks.write_task.fn(meta, summary, doc, "1803.10963", str(settings.drafts_dir))
     assert result.status == "written" and Path(result.path).is_file()
     assert summary.model == tiny_model_dir.name and summary.prompt_hashes == prompts
 
@@ -176,28 +184,28 @@ def test_stage_tasks_call_core_and_their_records_serialize(arxiv_server, tiny_mo
     # cache keys: real inputs, not paths or object identity
     copy = tmp_path / "copy.pdf"
     copy.write_bytes(Path(pdf).read_bytes())
-    assert flows.extract_key(None, {"pdf_path": pdf, "kind": "pdf"}) == flows.extract_key(None, {"pdf_path": str(copy), "kind": "pdf"})
+    assert cache_keys.extract_key(None, {"pdf_path": pdf, "kind": "pdf"}) == cache_keys.extract_key(None, {"pdf_path": str(copy), "kind": "pdf"})
     params = {"meta": meta, "chunks": chunks, "settings": settings, "doc_sha256": doc.sha256, "prompts": prompts}
-    key = flows.summary_key(None, params)
-    assert flows.summary_key(None, dict(params, chunks=[])) == key  # chunks follow from the hash
-    assert flows.summary_key(None, dict(params, prompts={**prompts, "notes": "changed"})) != key
-    assert flows.summary_key(None, dict(params, settings=settings.replace(model="other/model"))) != key
-    assert flows.summary_key(None, dict(params, doc_sha256="0" * 64)) != key
+    key = cache_keys.summary_key(None, params)
+    assert cache_keys.summary_key(None, dict(params, chunks=[])) == key  # chunks follow from the hash
+    assert cache_keys.summary_key(None, dict(params, prompts={**prompts, "notes": "changed"})) != key
+    assert cache_keys.summary_key(None, dict(params, settings=settings.replace(model="other/model"))) != key
+    assert cache_keys.summary_key(None, dict(params, doc_sha256="0" * 64)) != key
     newer = PaperMeta(**{**meta.__dict__, "version": 3})
-    assert flows.summary_key(None, dict(params, meta=newer)) != key
-    assert flows.chunk_key(None, {"doc": doc, "settings": settings, "title": meta.title}) != flows.chunk_key(
+    assert cache_keys.summary_key(None, dict(params, meta=newer)) != key
+    assert cache_keys.chunk_key(None, {"doc": doc, "settings": settings, "title": meta.title}) != cache_keys.chunk_key(
         None, {"doc": doc, "settings": settings.replace(chunk_tokens=128), "title": meta.title}
     )
 
 
 def test_report_markdown_has_a_row_per_paper():
     rows = [
-        flows.PaperOutcome("1706.03762", "written", "Attention | All", "1706.03762v5", "https://arxiv.org/abs/1706.03762v5",
+        report.PaperOutcome("1706.03762", "written", "Attention | All", "1706.03762v5", "https://arxiv.org/abs/1706.03762v5",
                            "drafts/1706.03762-attention.md", 12.345),
-        flows.PaperOutcome("2101.00001", "failed", None, "2101.00001", error="arXiv has no paper 2101.00001"),
-        flows.PaperOutcome("1810.04805", "skipped", "BERT", "1810.04805v2", "https://arxiv.org/abs/1810.04805v2", "d/b.md"),
+        report.PaperOutcome("2101.00001", "failed", None, "2101.00001", error="arXiv has no paper 2101.00001"),
+        report.PaperOutcome("1810.04805", "skipped", "BERT", "1810.04805v2", "https://arxiv.org/abs/1810.04805v2", "d/b.md"),
     ]
-    md = flows.report_markdown(rows, "ids 1706.03762 2101.00001 1810.04805", 20.0)
+    md = report.report_markdown(rows, "ids 1706.03762 2101.00001 1810.04805", 20.0)
     lines = md.splitlines()
     assert "| paper | link | draft | status | seconds |" in lines
     assert "| Attention \\| All | [arXiv:1706.03762v5](https://arxiv.org/abs/1706.03762v5) | drafts/1706.03762-attention.md | written | 12.3 |" in lines
@@ -253,7 +261,7 @@ def test_cli_ids_take_several_values(monkeypatch, tmp_path: Path):
                  "path": None, "seconds": 0.0, "error": "boom"}]
 
     def failing_flow(**params):
-        raise flows.PapersFailed("1 of 2 papers failed: 1810.04805", fake_flow(**params))
+        raise errors.PapersFailed("1 of 2 papers failed: 1810.04805", fake_flow(**params))
 
     monkeypatch.setattr(flows, "draft_papers", failing_flow)
     result = CliRunner().invoke(_app(), ["run", "--ids", "1706.03762", "1810.04805", "--max", "3"])

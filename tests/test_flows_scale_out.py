@@ -28,7 +28,8 @@ from typing import Any
 import pytest
 import requests
 
-from pipeline.draft import CRITIQUE_HEADING, parse
+from pipeline.draftfile.format import CRITIQUE_HEADING
+from pipeline.draftfile.parse import front_and_body as parse
 from tests.arxiv_server import ArxivTestServer
 
 pytestmark = pytest.mark.slow

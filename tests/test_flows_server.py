@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import arxiv_api, flows
+from pipeline import fetch, flows
+from pipeline import errors
+from pipeline.flows import flow
 
 PAPERS = ["1803.10963", "1111.2011v2", "1706.03762"]
 
@@ -49,7 +51,7 @@ def test_flow_drafts_each_paper_once_and_a_failing_paper_fails_alone(env, arxiv_
                                return_state=True)
     assert state.is_failed() and "PapersFailed: 2 of 4 papers failed" in state.message
     failure = state.result(raise_on_failure=False)
-    assert isinstance(failure, flows.PapersFailed)
+    assert isinstance(failure, errors.PapersFailed)
     rows = _by_source(failure.rows)
     assert [rows[p]["status"] for p in PAPERS] == ["written", "failed", "written"]
     assert "HTTP 503" in rows["1111.2011v2"]["error"] and "1111.2011" in rows["1111.2011v2"]["error"]
@@ -58,7 +60,7 @@ def test_flow_drafts_each_paper_once_and_a_failing_paper_fails_alone(env, arxiv_
     assert arxiv_server.count("/pdf/1111.2011") == 4  # (1 + 1 arXiv retry) x (1 + 1 task retry)
     assert arxiv_server.count("/api/query") == 4  # one metadata request per paper; unknown ids are not retried
 
-    artifact = Artifact.get(flows.ARTIFACT_KEY)
+    artifact = Artifact.get(flow.ARTIFACT_KEY)
     assert artifact is not None and artifact.type == "markdown"
     md = artifact.data
     assert "| Attentive Statistics Pooling for Deep Speaker Embedding | [arXiv:1803.10963v2]" in md
@@ -87,7 +89,7 @@ def test_rerun_after_a_crash_redoes_only_unfinished_work_from_the_cache(env, arx
 
 def test_new_version_is_drafted_into_the_existing_draft(env, arxiv_server, tiny_model_dir, tmp_path):
     drafts = tmp_path / "drafts"
-    with pytest.raises(flows.PapersFailed) as failed:
+    with pytest.raises(errors.PapersFailed) as failed:
         flows.draft_papers(ids=["1706.03762v4"], drafts_dir=str(drafts), model=str(tiny_model_dir))
     # the server has only the v5 PDF; v4's metadata exists but its PDF is missing
     rows = failed.value.rows
@@ -110,7 +112,7 @@ def test_arxiv_requests_are_spaced_and_never_overlap_across_parallel_tasks(env, 
 
     delay = 0.4
     monkeypatch.setenv("PAPERDRAFT_ARXIV_DELAY_SECONDS", str(delay))
-    arxiv_api.GATE.reset()
+    fetch.GATE.reset()
     parallel = flows.draft_papers.with_options(task_runner=ThreadPoolTaskRunner(max_workers=6))
     rows = parallel(ids=PAPERS, drafts_dir=str(tmp_path / "drafts"), model=str(tiny_model_dir))
     assert [r["status"] for r in rows] == ["written"] * 3
@@ -120,7 +122,7 @@ def test_arxiv_requests_are_spaced_and_never_overlap_across_parallel_tasks(env, 
     # arrivals at the server: the gate spaces the starts by `delay`; connection set-up jitters arrival a little
     assert min(gaps) >= delay - 0.1, gaps
     assert starts[-1] - starts[0] >= 5 * delay - 0.1, gaps
-    assert arxiv_api.GATE.max_in_flight == 1
+    assert fetch.GATE.max_in_flight == 1
     # and per second: never more than 1 / delay requests in any 1-second window
     for t in starts:
         assert sum(1 for u in starts if t <= u < t + 1.0) <= int(1 / delay) + 1
@@ -145,7 +147,7 @@ def test_paperdraft_run_drafts_a_reading_list_through_the_flow(env, arxiv_server
 
 def test_the_model_is_loaded_once_per_process_not_once_per_task(env, arxiv_server, tiny_model_dir, tmp_path,
                                                                   monkeypatch):
-    from pipeline import model
+    from pipeline.summarize import model
 
     loads = []
 

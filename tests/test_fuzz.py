@@ -12,18 +12,22 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.config import load_settings
-from pipeline.draft import FLAG, PLACEHOLDER, TODO_MARK, clean_machine_text, compose, parse, write_draft
+from pipeline.draftfile.format import FLAG, PLACEHOLDER, TODO_MARK
+from pipeline.draftfile.render import clean_machine_text, compose
+from pipeline.draftfile.parse import front_and_body as parse
+from pipeline.draftfile.store import write_draft
 from pipeline.errors import InvalidSourceError
-from pipeline.page_text import clean_chars, remove_stamp
-from pipeline.publish import NotReadyError, publish
+from pipeline.extract.page_text import clean_chars, remove_stamp
+from pipeline.errors import NotReadyError
+from pipeline.author.publish import publish
 from pipeline.records import Summary
-from pipeline.review import COMMENT
+from pipeline.draftfile.format import COMMENT
 from pipeline.sources import parse_source
-from pipeline.summarize import BLOG_SECTIONS
+from pipeline.summarize.blog_sections import BLOG_SECTIONS
 from tests.test_review import GOOD, META, make_draft
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-FOOTER = "\n---\n\n*The summary above was drafted by "
+FOOTER = "\n---\n\n*The summary above was drafted "
 # Pieces that break Markdown structure, HTML, or paperdraft's own markers; mixed with arbitrary text.
 HOSTILE = ["## My critique", "## Results", "## TL;DR", "# ", "---", "===", "```", "~~~", "<!--", "-->", "--!>",
            "<script>", "</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))", "[x]: javascript:",

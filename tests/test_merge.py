@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.draft import CRITIQUE_HEADING, TODO_MARK, parse, write_draft
-from pipeline.merge import split_blocks
+from pipeline.draftfile.format import CRITIQUE_HEADING, TODO_MARK
+from pipeline.draftfile.parse import front_and_body as parse
+from pipeline.draftfile.store import write_draft
+from pipeline.draftfile.parse import split_blocks
 from pipeline.records import PaperMeta, Summary
-from pipeline.summarize import BLOG_SECTIONS
+from pipeline.summarize.blog_sections import BLOG_SECTIONS
 
 META = PaperMeta(title="Attention Is All You Need", arxiv_id="1706.03762", version=5,
                  url="https://arxiv.org/abs/1706.03762v5")

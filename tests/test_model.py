@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import model as model_mod
+from pipeline.summarize import model as model_mod
 from pipeline.errors import ModelError
-from pipeline.model import TransformersBackend, load_backend
+from pipeline.summarize.model import TransformersBackend, load_backend
 
 
 def test_tiny_model_loads_through_the_hub_code_path(tiny_backend):

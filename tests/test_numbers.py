@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from pipeline.draft import write_draft
-from pipeline.evidence import flag_unverified, numbers
+from pipeline.draftfile.store import write_draft
+from pipeline.summarize.evidence import flag_unverified, numbers
 from pipeline.records import PaperMeta, Summary
-from pipeline.review import check_file
+from pipeline.author.check import check_file
 
 
 @pytest.mark.parametrize(
@@ -57,7 +57,7 @@ def test_flags_survive_into_the_draft_and_check_reports_them(tmp_path: Path):
 
 
 def test_weak_support_flags_survive_into_the_draft_and_check_reports_them(tmp_path: Path):
-    from pipeline.evidence import weak_support_flag
+    from pipeline.summarize.evidence import weak_support_flag
 
     text = f"The model is elegant (p. 3, §4.1). {weak_support_flag('p. 3, §4.1')} It reaches 28.4 BLEU (p. 5)."
     summary = Summary(notes=[], sections={"TL;DR": "Fine.", "Results": text}, model="m", prompt_hashes={})
@@ -74,9 +74,9 @@ def test_page_cites_are_not_claims():
 
 
 def test_known_sentences_of_a_real_paper_link_to_their_page_and_section(tiny_backend):
-    from pipeline.chunk import chunk_document
-    from pipeline.evidence import PaperIndex
-    from pipeline.extract import extract_pdf
+    from pipeline.summarize.chunk import chunk_document
+    from pipeline.summarize.evidence import PaperIndex
+    from pipeline.extract.pdf import extract_pdf
     from tests.conftest import corpus_file
 
     doc = extract_pdf(corpus_file("pdfs/1706.03762v5.pdf"))
@@ -93,7 +93,7 @@ def test_known_sentences_of_a_real_paper_link_to_their_page_and_section(tiny_bac
      ("A.1 Proofs", "p. 7, §A.1"), ("Introduction", "p. 7, §Introduction")],
 )
 def test_a_cite_names_the_section_number_when_there_is_one(section: str, cite: str):
-    from pipeline.evidence import KeySentence, split_sentences
+    from pipeline.summarize.evidence import KeySentence, split_sentences
 
     written = KeySentence("x", 7, 0, "body", 0.0, section).cite()
     assert written == cite
@@ -125,13 +125,13 @@ def test_a_cite_names_the_section_number_when_there_is_one(section: str, cite: s
     ],
 )
 def test_what_counts_as_a_quotable_sentence(sentence: str, prose: bool):
-    from pipeline.evidence import is_prose
+    from pipeline.summarize.evidence import is_prose
 
     assert is_prose(sentence) is prose
 
 
 def test_overlapping_chunks_give_each_sentence_once_and_whole():
-    from pipeline.evidence import PaperIndex, split_sentences
+    from pipeline.summarize.evidence import PaperIndex, split_sentences
     from pipeline.records import Chunk
 
     first = ("The encoder maps an input sequence to a sequence of continuous representations for the decoder. "
@@ -151,7 +151,7 @@ def test_overlapping_chunks_give_each_sentence_once_and_whole():
 
 
 def test_chunks_from_different_sections_keep_their_own_sentences():
-    from pipeline.evidence import PaperIndex
+    from pipeline.summarize.evidence import PaperIndex
     from pipeline.records import Chunk
 
     claim = "BERT outperforms all baselines on the GLUE benchmark by a wide margin."
@@ -164,7 +164,7 @@ def test_chunks_from_different_sections_keep_their_own_sentences():
 
 
 def test_best_match_falls_back_to_shared_word_stems():
-    from pipeline.evidence import PaperIndex
+    from pipeline.summarize.evidence import PaperIndex
     from pipeline.records import Chunk
 
     chunks = [Chunk(0, "Results", "results", "Our transformer outperforms every recurrent baseline on translation. "

@@ -1,7 +1,7 @@
 import jinja2
 import pytest
 
-from pipeline.prompts import prompt_hashes, render
+from pipeline.summarize.prompts import prompt_hashes, render
 
 
 def test_render_fills_every_variable():

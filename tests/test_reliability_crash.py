@@ -22,13 +22,15 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.config import load_settings
-from pipeline.draft import CRITIQUE_HEADING, PLACEHOLDER, parse, write_draft
+from pipeline.draftfile.format import CRITIQUE_HEADING, PLACEHOLDER
+from pipeline.draftfile.parse import front_and_body as parse
+from pipeline.draftfile.store import write_draft
 from pipeline.errors import DraftConflictError
-from pipeline.extract import extract_text_file
-from pipeline.publish import publish
+from pipeline.extract.text_file import extract_text_file
+from pipeline.author.publish import publish
 from pipeline.records import PaperMeta, Summary
-from pipeline.review import read_draft
-from pipeline.summarize import BLOG_SECTIONS
+from pipeline.draftfile.parse import read_draft
+from pipeline.summarize.blog_sections import BLOG_SECTIONS
 from tests.test_review import GOOD, META, SECTION_TEXT
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and SIGKILL")
@@ -86,10 +88,10 @@ PAUSE = textwrap.dedent("""
 WRITE_DRAFT = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from pipeline.draft import write_draft
+    from pipeline.draftfile.store import write_draft
     from pipeline.errors import PaperdraftError
     from pipeline.records import PaperMeta, Summary
-    from pipeline.summarize import BLOG_SECTIONS
+    from pipeline.summarize.blog_sections import BLOG_SECTIONS
     meta = PaperMeta(title="Attention Is All You Need", arxiv_id="1706.03762", version=5)
     sections = {b.heading: f"The second draft says more about {b.heading}. " * 5 for b in BLOG_SECTIONS}
     summary = Summary(notes=[], sections=sections, model="model-b", prompt_hashes={})
@@ -270,7 +272,7 @@ def test_a_writer_that_holds_the_lock_too_long_is_a_clear_error(tmp_path: Path, 
     drafts = tmp_path / "drafts"
     path = author_draft(drafts)
     before = path.read_bytes()
-    monkeypatch.setattr("pipeline.draft.LOCK_TIMEOUT", 0.3)
+    monkeypatch.setattr("pipeline.draftfile.store.LOCK_TIMEOUT", 0.3)
     holder = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDONLY); "
                                "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)", str(drafts)],
                               stdout=subprocess.PIPE, text=True)

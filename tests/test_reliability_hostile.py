@@ -16,12 +16,16 @@ import yaml
 
 from pipeline.config import Settings, load_settings
 from pipeline.core import draft_one
-from pipeline.draft import CRITIQUE_HEADING, PLACEHOLDER, TODO_MARK, parse
-from pipeline.merge import CRITIQUE_KEY, FOOTER, PREAMBLE, split_blocks
-from pipeline.model import Generation
-from pipeline.publish import FORMATS, publish
-from pipeline.review import COMMENT, check_file, read_draft
-from pipeline.summarize import BLOG_SECTIONS
+from pipeline.draftfile.format import CRITIQUE_HEADING, PLACEHOLDER, TODO_MARK
+from pipeline.draftfile.parse import front_and_body as parse
+from pipeline.draftfile.format import CRITIQUE_TITLE as CRITIQUE_KEY, FOOTER, PREAMBLE
+from pipeline.draftfile.parse import split_blocks
+from pipeline.summarize.model import Generation
+from pipeline.author.publish import FORMATS, publish
+from pipeline.draftfile.format import COMMENT
+from pipeline.author.check import check_file
+from pipeline.draftfile.parse import read_draft
+from pipeline.summarize.blog_sections import BLOG_SECTIONS
 from tests.test_review import GOOD
 
 TITLE = '<script>alert("title")</script> Robust Parsing of <b>Hostile</b> Papers <!-- open'

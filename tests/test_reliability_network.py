@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import arxiv_api
+from pipeline import fetch
 from pipeline.config import Settings, load_settings
 from pipeline.errors import FetchError, PaperdraftError
 from pipeline.records import PaperMeta
@@ -43,7 +43,7 @@ def settings_with(monkeypatch: pytest.MonkeyPatch, retries: int, **env: str) -> 
 
 
 def meta_for(settings: Settings) -> PaperMeta:
-    return arxiv_api.fetch_metadata(parse_source(PAPER), settings)
+    return fetch.fetch_metadata(parse_source(PAPER), settings)
 
 
 # --------------------------------------------------------------------------- 429, 500, 503
@@ -62,7 +62,7 @@ def test_http_errors_back_off_then_fail_per_paper(
         if meta is None:
             meta_for(settings)
         else:
-            arxiv_api.download_pdf(meta, settings)
+            fetch.download_pdf(meta, settings)
     message = str(info.value)
     assert re.match(r"(PDF download of )?1803\.10963", message)  # the paper, first: one failure in a batch
     assert f"HTTP {status}" in message and "after 4 attempts" in message and info.value.hint
@@ -71,7 +71,7 @@ def test_http_errors_back_off_then_fail_per_paper(
     gaps = [b - a for a, b in zip(times, times[1:])]
     # exponential backoff from the politeness delay: 0.05, 0.1, 0.2 s (never faster than arXiv allows)
     for n, gap in enumerate(gaps):
-        assert gap >= arxiv_api.backoff_seconds(settings, n + 1) - 0.02, gaps
+        assert gap >= fetch.backoff_seconds(settings, n + 1) - 0.02, gaps
     assert cache_files(settings) == []
 
 
@@ -79,7 +79,7 @@ def test_http_errors_back_off_then_fail_per_paper(
 def test_http_errors_recover(arxiv_server: ArxivTestServer, settings_fast: Settings, status: int) -> None:
     meta = meta_for(settings_fast)
     arxiv_server.fail_next("/pdf/", [status, status])
-    path = arxiv_api.download_pdf(meta, settings_fast)
+    path = fetch.download_pdf(meta, settings_fast)
     assert path.read_bytes() == whole_pdf(arxiv_server)
     assert arxiv_server.count("/pdf/") == 3
     assert cache_files(settings_fast) == [PDF_NAME]
@@ -114,11 +114,11 @@ def test_connection_refused_during_pdf_download(arxiv_server: ArxivTestServer, m
     good_url = meta.pdf_url
     meta.pdf_url = f"http://127.0.0.1:{free_port()}/pdf/1803.10963v2"  # connections there are refused
     with pytest.raises(FetchError) as info:
-        arxiv_api.download_pdf(meta, settings)
+        fetch.download_pdf(meta, settings)
     assert "PDF download of 1803.10963v2 failed after 2 attempts: connection failed" in str(info.value)
     assert cache_files(settings) == []
     meta.pdf_url = good_url  # arXiv is back: the rerun gets the whole file
-    assert arxiv_api.download_pdf(meta, settings).read_bytes() == whole_pdf(arxiv_server)
+    assert fetch.download_pdf(meta, settings).read_bytes() == whole_pdf(arxiv_server)
     assert cache_files(settings) == [PDF_NAME]
 
 
@@ -132,16 +132,16 @@ def test_read_stalls_halfway_through_a_pdf(arxiv_server: ArxivTestServer, monkey
     arxiv_server.fail_next("/pdf/", ["stall", "stall"])
     seen: list[int] = []
     with pytest.raises(FetchError) as info:
-        arxiv_api.download_pdf(meta, settings, on_progress=lambda done, total: seen.append(done))
+        fetch.download_pdf(meta, settings, on_progress=lambda done, total: seen.append(done))
     assert "1803.10963v2" in str(info.value) and "stalled for 0.3 s partway" in str(info.value)
     assert seen and 0 < max(seen) < len(whole_pdf(arxiv_server))  # it really was cut halfway
     assert cache_files(settings) == []
-    assert arxiv_api.download_pdf(meta, settings).read_bytes() == whole_pdf(arxiv_server)
+    assert fetch.download_pdf(meta, settings).read_bytes() == whole_pdf(arxiv_server)
 
     arxiv_server.clear()  # and one stall among good answers is only a retry
     (settings.cache / "pdfs" / PDF_NAME).unlink()
     arxiv_server.fail_next("/pdf/", ["stall"])
-    assert arxiv_api.download_pdf(meta, settings).read_bytes() == whole_pdf(arxiv_server)
+    assert fetch.download_pdf(meta, settings).read_bytes() == whole_pdf(arxiv_server)
     assert arxiv_server.count("/pdf/") == 2
 
 
@@ -151,9 +151,9 @@ def test_truncated_pdf_without_content_length(arxiv_server: ArxivTestServer, mon
     meta = meta_for(settings)
     arxiv_server.fail_next("/pdf/", ["cut", "cut"])
     with pytest.raises(FetchError, match=r"1803\.10963v2 failed after 2 attempts: incomplete PDF \(no %%EOF"):
-        arxiv_api.download_pdf(meta, settings)
+        fetch.download_pdf(meta, settings)
     assert cache_files(settings) == []
-    assert arxiv_api.download_pdf(meta, settings).read_bytes() == whole_pdf(arxiv_server)
+    assert fetch.download_pdf(meta, settings).read_bytes() == whole_pdf(arxiv_server)
 
 
 @pytest.mark.parametrize("cut", [0.5, 0.99])
@@ -163,12 +163,12 @@ def test_partial_file_in_the_cache_is_not_taken_for_a_whole_one(
     """A PDF cut short that is already in the cache (a copy, an older paperdraft) is downloaded again."""
     meta = meta_for(settings_fast)
     whole = whole_pdf(arxiv_server)
-    target = arxiv_api.pdf_cache_path(meta, settings_fast)
+    target = fetch.pdf_cache_path(meta, settings_fast)
     target.parent.mkdir(parents=True)
     target.write_bytes(whole[: int(len(whole) * cut)])
-    assert arxiv_api.download_pdf(meta, settings_fast).read_bytes() == whole
+    assert fetch.download_pdf(meta, settings_fast).read_bytes() == whole
     assert arxiv_server.count("/pdf/") == 1
-    arxiv_api.download_pdf(meta, settings_fast)  # now whole: no second request
+    fetch.download_pdf(meta, settings_fast)  # now whole: no second request
     assert arxiv_server.count("/pdf/") == 1
 
 
@@ -177,7 +177,7 @@ def test_html_error_page_fails_per_paper(arxiv_server: ArxivTestServer, settings
     meta = meta_for(settings_fast)
     arxiv_server.fail_next("/pdf/", ["html"] * 3)
     with pytest.raises(FetchError) as info:
-        arxiv_api.download_pdf(meta, settings_fast)
+        fetch.download_pdf(meta, settings_fast)
     message = str(info.value)
     assert "1803.10963v2" in message and "not a PDF (Content-Type text/html" in message
     assert isinstance(info.value, PaperdraftError) and cache_files(settings_fast) == []
@@ -189,8 +189,8 @@ def test_html_error_page_fails_per_paper(arxiv_server: ArxivTestServer, settings
 @pytest.fixture
 def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pages of 2 results, so a search spans several requests."""
-    monkeypatch.setattr(arxiv_api, "PAGE_SIZE", 2)
-    monkeypatch.setattr(arxiv_api, "_client", None)
+    monkeypatch.setattr(fetch.client, "PAGE_SIZE", 2)
+    monkeypatch.setattr(fetch.client, "_client", None)
 
 
 def test_empty_page_mid_search_is_retried_not_taken_as_the_end(
@@ -198,11 +198,11 @@ def test_empty_page_mid_search_is_retried_not_taken_as_the_end(
 ) -> None:
     from datetime import date
 
-    expected = [m.versioned_id for m in arxiv_api.new_in_categories(["cs.CL", "cs.LG"], date(2000, 1, 1), settings_fast)]
+    expected = [m.versioned_id for m in fetch.new_in_categories(["cs.CL", "cs.LG"], date(2000, 1, 1), settings_fast)]
     assert len(expected) > 4 and arxiv_server.count() >= 3  # really several pages
     arxiv_server.clear()
     arxiv_server.fail_next("/api/query", [None, "empty"])  # the second page comes back empty once
-    found = arxiv_api.new_in_categories(["cs.CL", "cs.LG"], date(2000, 1, 1), settings_fast)
+    found = fetch.new_in_categories(["cs.CL", "cs.LG"], date(2000, 1, 1), settings_fast)
     assert [m.versioned_id for m in found] == expected  # nothing lost
     assert [r.fault for r in arxiv_server.requests][:3] == [None, "empty", None]
 
@@ -214,7 +214,7 @@ def test_empty_pages_that_persist_fail_instead_of_a_short_list(
 
     arxiv_server.fail_next("/api/query", [None, "empty", "empty", "empty"])
     with pytest.raises(FetchError, match=r"after 3 attempts: empty page \(totalResults=5 but no entries\)"):
-        arxiv_api.new_in_categories(["cs.CL", "cs.LG"], date(2000, 1, 1), settings_fast)
+        fetch.new_in_categories(["cs.CL", "cs.LG"], date(2000, 1, 1), settings_fast)
 
 
 def test_empty_first_page_for_a_paper_that_exists(arxiv_server: ArxivTestServer, settings_fast: Settings) -> None:
@@ -233,8 +233,8 @@ def test_cache_holds_only_whole_pdfs_after_every_fault(arxiv_server: ArxivTestSe
     for fault in faults:
         arxiv_server.fail_next("/pdf/", [fault] * 3)
         with pytest.raises(FetchError):
-            arxiv_api.download_pdf(meta, settings_fast)
+            fetch.download_pdf(meta, settings_fast)
         assert cache_files(settings_fast) == [], fault
-    path = arxiv_api.download_pdf(meta, settings_fast)
+    path = fetch.download_pdf(meta, settings_fast)
     assert cache_files(settings_fast) == [PDF_NAME] and path.read_bytes() == whole_pdf(arxiv_server)
     assert Path(path).stat().st_mode & 0o777 == 0o644

@@ -12,9 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import arxiv_api
+from pipeline import fetch
 from pipeline.config import Settings, load_settings
-from pipeline.draft import draft_path, write_draft
+from pipeline.draftfile.lookup import draft_path
+from pipeline.draftfile.store import write_draft
 from pipeline.errors import InvalidSourceError
 from pipeline.records import PaperMeta, Summary
 from pipeline.sources import parse_source
@@ -101,12 +102,12 @@ def test_pdf_cache_path_stays_in_the_cache(tmp_path: Path, hostile: str) -> None
     settings = Settings(cache=tmp_path / "cache")
     for version in (None, 1):
         meta = PaperMeta(title="t", arxiv_id=hostile or None, version=version, pdf_url=f"http://127.0.0.1/{hostile}")
-        assert_safe_name(arxiv_api.pdf_cache_path(meta, settings), settings.cache / "pdfs")
+        assert_safe_name(fetch.pdf_cache_path(meta, settings), settings.cache / "pdfs")
 
 
 def test_pdf_cache_keeps_arxiv_names() -> None:
     settings = Settings(cache=Path("/c"))
-    names = {(i, v): arxiv_api.pdf_cache_path(PaperMeta(title="t", arxiv_id=i, version=v), settings).name
+    names = {(i, v): fetch.pdf_cache_path(PaperMeta(title="t", arxiv_id=i, version=v), settings).name
              for i, v in [("2106.09685", 2), ("hep-th/9901001", 1), ("math/0309136", None), ("0704.0001", 3)]}
     assert list(names.values()) == ["2106.09685v2.pdf", "hep-th_9901001v1.pdf", "math_0309136.pdf", "0704.0001v3.pdf"]
 
@@ -117,7 +118,7 @@ def test_pdf_cache_path_property(a: tuple[str, int | None], b: tuple[str, int | 
     """Inside the cache, a plain short name, and two papers never share one file (no PDF taken for another's)."""
     cache = Path("/c")
     settings_ = Settings(cache=cache)
-    pa, pb = (arxiv_api.pdf_cache_path(PaperMeta(title="t", arxiv_id=i or None, version=v, pdf_url="u"), settings_)
+    pa, pb = (fetch.pdf_cache_path(PaperMeta(title="t", arxiv_id=i or None, version=v, pdf_url="u"), settings_)
               for i, v in (a, b))
     assert_safe_name(pa, cache / "pdfs")
     if (a[0] or None, a[1]) != (b[0] or None, b[1]) and a[0] and b[0]:
@@ -131,7 +132,7 @@ def test_download_with_a_hostile_id_writes_only_in_the_cache(arxiv_server: Arxiv
     written = []
     for hostile in ["../../../outside", "/tmp/abs", "x" * 300, "..\u2215..\u2215up", "nul\x00id"]:
         meta = PaperMeta(title="t", arxiv_id=hostile, version=2, pdf_url=arxiv_server.pdf_url("1803.10963v2"))
-        written.append(arxiv_api.download_pdf(meta, settings))
+        written.append(fetch.download_pdf(meta, settings))
     new = set(tree(tmp_path)) - set(before)
     assert new == {str(p.relative_to(tmp_path)) for p in written} and len(new) == 5
     assert all(p.parent == settings.cache / "pdfs" for p in written)

@@ -25,9 +25,10 @@ import pypdf
 import pytest
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, EncodedStreamObject, FloatObject, NameObject
 
-from pipeline import extract
+from pipeline.extract import pdf_reader as extract
 from pipeline.errors import ExtractionError
-from pipeline.extract import extract_pdf, extract_text_file
+from pipeline.extract.pdf import extract_pdf
+from pipeline.extract.text_file import extract_text_file
 from tests.conftest import corpus_file
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -302,14 +303,16 @@ def test_damaged_corpus_pdf_is_left_intact(tmp_path: Path) -> None:
 CHILD = """
 import json, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, ({mem}, {mem}))
-from pipeline import extract
+from pipeline.extract import pdf_reader as extract
+from pipeline.errors import ExtractionError
+from pipeline.extract.pdf import extract_pdf
 if {budget} is not None:
     extract.TIME_BUDGET_SECONDS = {budget}
 start = time.monotonic()
 try:
-    extract.extract_pdf(sys.argv[1])
+    extract_pdf(sys.argv[1])
     result = {{"ok": True}}
-except extract.ExtractionError as err:
+except ExtractionError as err:
     result = {{"ok": False, "error": str(err)}}
 result["seconds"] = time.monotonic() - start
 print(json.dumps(result))

@@ -9,10 +9,12 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.draft import CRITIQUE_HEADING, TODO_MARK, write_draft
+from pipeline.draftfile.format import CRITIQUE_HEADING, TODO_MARK
+from pipeline.draftfile.store import write_draft
 from pipeline.records import PaperMeta, Summary
-from pipeline.review import PLACEHOLDER, Finding, check_file, sentences
-from pipeline.summarize import BLOG_SECTIONS
+from pipeline.draftfile.format import PLACEHOLDER
+from pipeline.author.check import Finding, check_file, sentences
+from pipeline.summarize.blog_sections import BLOG_SECTIONS
 
 META = PaperMeta(
     title="Attention Is All You Need",

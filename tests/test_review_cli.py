@@ -10,8 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.draft import CRITIQUE_HEADING, TODO_MARK
-from pipeline.editor import NoEditorError, editor_argv, find_editor
+from pipeline.draftfile.format import CRITIQUE_HEADING, TODO_MARK
+from pipeline.errors import NoEditorError
+from pipeline.author.editor import editor_argv, find_editor
 from tests.test_review import GOOD, make_draft, where
 
 FAKE_EDITOR = """#!{python}

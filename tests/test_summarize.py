@@ -7,9 +7,10 @@ from typing import Callable
 
 import pytest
 
-from pipeline.model import Generation
+from pipeline.summarize.model import Generation
 from pipeline.records import Chunk, PaperMeta
-from pipeline.summarize import BLOG_SECTIONS, Summarizer
+from pipeline.summarize.blog_sections import BLOG_SECTIONS
+from pipeline.summarize.summarizer import Summarizer
 
 META = PaperMeta(title="A Paper")
 HEADINGS = [b.heading for b in BLOG_SECTIONS]
@@ -99,7 +100,7 @@ def test_weakly_supported_sentences_are_kept_flagged_and_unsupported_ones_droppe
                 "The big Transformer model achieves a BLEU score with remarkable, surprising elegance. "  # 6 of 9 words
                 "Quantum gravity explains galaxy rotation curves without dark matter halos.")  # not at all
 
-    from pipeline.draft import FLAG
+    from pipeline.draftfile.format import FLAG
 
     results = Summarizer(ScriptedBackend(mixed)).summarize(META, _chunks()).sections["Results"]
     assert "BLEU score of 28.4 on the English-to-German task (p. 3, §Results)." in results
@@ -134,7 +135,7 @@ def test_a_paper_that_states_no_limitation_gets_no_invented_one():
 
 
 def test_a_kept_sentence_cites_the_paper_passage_that_supports_it_even_outside_its_evidence():
-    from pipeline.evidence import PaperIndex
+    from pipeline.summarize.evidence import PaperIndex
 
     chunks = _chunks()
     summarizer = Summarizer(ScriptedBackend(_echo_first_sentence))
@@ -189,7 +190,7 @@ def test_a_limitation_taken_by_results_or_stated_outside_the_usual_sections_stil
     ("Using the filter from Section 4.2 we remove 12% of the training pairs before training.", False),
 ])
 def test_roadmap_sentences_are_told_from_facts_that_name_a_section(sentence: str, roadmap: bool):
-    from pipeline.summarize import ROADMAP
+    from pipeline.summarize.blog_sections import ROADMAP
 
     assert bool(ROADMAP.search(sentence)) is roadmap
 

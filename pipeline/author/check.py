@@ -1,0 +1,177 @@
+"""``paperdraft check``: is a draft's critique the author's own, and is the draft ready to publish?
+
+A draft is read into a :class:`DraftFile` that keeps every section's character
+span, so each :class:`Finding` points at a real ``line:col`` (1-based; columns
+count characters). Findings print as ``path:line:col: severity: message``, the
+format vim's quickfix, Emacs' compile mode and VS Code problem matchers read.
+
+The author's own words exclude HTML comments, the ``TODO(author)`` placeholder
+and Markdown block quotes (``> ...``): quoting the paper is allowed, but it is
+not critique, so it neither counts as copying nor towards the word minimum.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Literal
+
+from pipeline.draftfile.format import CRITIQUE_HEADING, FLAG_LOOSE, PLACEHOLDER, TODO_MARK
+from pipeline.draftfile.parse import DraftFile, read_draft
+
+Severity = Literal["error", "warning"]
+REQUIRED_KEYS = ("title", "status")
+STATUSES = ("draft", "reviewed", "published")
+
+NGRAM = 8  # this many words in a row shared with the summary count as copied
+MIN_SENTENCE_WORDS = 5  # shorter identical sentences ("I agree.") are not copying
+WORD = re.compile(r"[^\W_]+(?:(?:['’-]|(?<=\d)[.,](?=\d))[^\W_]+)*")  # "don't", "state-of-the-art", "28.4"
+TODO = re.compile(rf"{re.escape(TODO_MARK)}|\b(?:TODO|FIXME)\b")  # the placeholder's mark, even glued to a word
+SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n[ \t]*\n")
+
+
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in one draft, at a 1-based line and column."""
+
+    path: str
+    line: int
+    col: int
+    severity: Severity
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def own_text(doc: DraftFile) -> str:
+    """The critique as the author wrote it, offsets kept: no comments, placeholder or quotes."""
+    critique = doc.critique
+    if not critique:
+        return ""
+    region = doc.masked[critique.start : critique.end].replace(PLACEHOLDER, " " * len(PLACEHOLDER))
+    blank_quote = lambda m: re.sub(r"[^\n]", " ", m.group(0))  # noqa: E731
+    return " " * critique.start + re.sub(r"(?m)^[ \t]*>.*$", blank_quote, region)
+
+
+def critique_words(doc: DraftFile) -> int:
+    """How many words the author wrote under ``## My critique`` (comments and quotes not counted)."""
+    return len(WORD.findall(own_text(doc)))
+
+
+def _words(text: str, base: int = 0) -> list[tuple[str, int]]:
+    """Normalised words with their offsets: lowercase, apostrophes and hyphens kept inside words."""
+    return [(m.group(0).lower().replace("’", "'"), base + m.start()) for m in WORD.finditer(text)]
+
+
+def sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, str]]:
+    """(offset, sentence) pairs: a sentence ends at '.', '!' or '?' before a space, or at a blank line."""
+    end = len(text) if end is None else end
+    for m in [*SENTENCE_END.finditer(text, start, end), None]:
+        stop = m.end() if m else end
+        if text[start:stop].strip():
+            yield start, text[start:stop]
+        start = stop
+
+
+def _copy_findings(doc: DraftFile, at: Callable[..., Finding]) -> list[Finding]:
+    """Sentences, or runs of ``NGRAM``+ words, that the critique shares with a machine section."""
+    grams: dict[tuple[str, ...], str] = {}
+    copied: dict[tuple[str, ...], str] = {}
+    for span in doc.machine:
+        region = doc.masked[span.start : span.end]
+        words = [w for w, _ in _words(region)]
+        for i in range(len(words) - NGRAM + 1):
+            grams.setdefault(tuple(words[i : i + NGRAM]), span.heading)
+        for _, sentence in sentences(region):
+            key = tuple(w for w, _ in _words(sentence))
+            if len(key) >= MIN_SENTENCE_WORDS:
+                copied.setdefault(key, span.heading)
+    own = own_text(doc)
+    words = _words(own)
+    findings, covered, i = [], set(), 0
+    while i <= len(words) - NGRAM:
+        source = grams.get(tuple(w for w, _ in words[i : i + NGRAM]))
+        if not source:
+            i += 1
+            continue
+        j = i + NGRAM
+        while j < len(words) and tuple(w for w, _ in words[j - NGRAM + 1 : j + 1]) in grams:
+            j += 1
+        covered.update(range(words[i][1], words[j - 1][1] + 1))
+        findings.append(at(words[i][1], "error", f"{j - i} words copied from the machine-written section "
+                           f"'{source}': say it in your own words, or quote it as a '> ' block quote"))
+        i = j
+    for offset, sentence in sentences(own, doc.critique.start if doc.critique else 0):
+        sw = _words(sentence, offset)
+        key = tuple(w for w, _ in sw)
+        if key in copied and not any(o in covered for _, o in sw):
+            findings.append(at(sw[0][1], "error", f"sentence copied from the machine-written section "
+                               f"'{copied[key]}': say it in your own words"))
+    return findings
+
+
+def unverified_findings(doc: DraftFile, at: Callable[..., Finding]) -> list[Finding]:
+    """Faithfulness: each ``<!-- unverified: ... -->`` flag in machine text is an error, so nothing the
+    pipeline could not trace to the paper is published unread. The author checks the claim against the
+    paper, fixes or drops the sentence, and deletes the flag."""
+    end = doc.critique.at if doc.critique else len(doc.text)
+    return [at(m.start(), "error", f"unverified claim: {' '.join(m.group(1).split())}; check it in the paper, "
+                                   "fix or drop the sentence, then delete this comment")
+            for m in FLAG_LOOSE.finditer(doc.text, doc.body_start, end)]
+
+
+def check_draft(doc: DraftFile, min_words: int) -> list[Finding]:
+    """Every finding for one draft, in file order."""
+    at = lambda offset, severity, message: Finding(str(doc.path), *doc.line_col(offset), severity, message)  # noqa: E731
+    out: list[Finding] = []
+    if doc.front_problem:
+        line, col, message = doc.front_problem
+        out.append(Finding(str(doc.path), line, col, "error", message))
+    else:
+        for key in REQUIRED_KEYS:
+            if not doc.front.get(key):
+                out.append(at(0, "error", f"front matter has no '{key}'"))
+        status = doc.front.get("status")
+        if status and status not in STATUSES:
+            out.append(at(0, "warning", f"unknown status '{status}' (expected one of: {', '.join(STATUSES)})"))
+    for m in TODO.finditer(doc.masked, doc.body_start):
+        in_critique = doc.critique and doc.critique.start <= m.start() < doc.critique.end
+        if m.group(0) == TODO_MARK and in_critique:
+            out.append(at(m.start(), "error", f"the critique still holds the {TODO_MARK} placeholder: "
+                                              "replace it with your critique"))
+        elif in_critique:
+            out.append(at(m.start(), "error", f"leftover {m.group(0)} marker in the critique"))
+        else:
+            out.append(at(m.start(), "warning", f"leftover {m.group(0)} marker"))
+    if not doc.critique:
+        out.append(at(doc.body_start, "error", f"no '{CRITIQUE_HEADING}' section: add it and write your critique there"))
+    else:
+        words = critique_words(doc)
+        if words < min_words:
+            out.append(at(doc.critique.at, "error", f"the critique has {words} words of your own; write at least "
+                                                    f"{min_words} (comments and quotes do not count)"))
+        out.extend(_copy_findings(doc, at))
+        if doc.footer is None:
+            out.append(at(doc.critique.at, "warning", "no footer naming the model that drafted the summary"))
+    out.extend(unverified_findings(doc, at))
+    return sorted(out, key=lambda f: (f.line, f.col))
+
+
+def check_file(path: Path, min_words: int) -> list[Finding]:
+    """Findings for the draft at ``path``; an unreadable file is one error, not a crash."""
+    try:
+        doc = read_draft(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        return [Finding(str(path), 1, 1, "error", f"cannot read the draft: {exc}")]
+    return check_draft(doc, min_words)
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity == "error" for f in findings)

@@ -1,0 +1,59 @@
+"""``paperdraft draft``: one paper or several, through the one core path."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+import typer
+
+from pipeline.cli.console import RichProgress, err, fail, out, quiet_libraries
+from pipeline.config import load_settings
+from pipeline.errors import PaperdraftError
+
+
+
+def draft(
+    sources: Annotated[list[str], typer.Argument(help="arXiv ids or URLs, local PDFs, or .txt/.md files.")],
+    model: Annotated[Optional[str], typer.Option(help="Hugging Face Hub id or local model folder.")] = None,
+    drafts_dir: Annotated[Optional[Path], typer.Option(help="Where drafts are written.")] = None,
+    force: Annotated[
+        bool, typer.Option(help="Also replace sections you edited (a backup is kept). Your critique is never touched.")
+    ] = False,
+) -> None:
+    """Draft a blog post for each SOURCE, leaving the critique to you."""
+    from pipeline.core import draft_one
+    from pipeline.sources import parse_source
+
+    quiet_libraries()
+    try:
+        settings = load_settings(model=model, drafts_dir=drafts_dir)
+        refs = [parse_source(s) for s in sources]
+    except PaperdraftError as exc:
+        raise fail(exc) from None
+
+    failures = 0
+    for ref in refs:  # the model is loaded once, on the first paper that gets that far
+        try:
+            with Progress(
+                SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TimeElapsedColumn(), console=err, transient=not sys.stderr.isatty(),
+            ) as bars:
+                result = draft_one(ref, settings, force=force, progress=RichProgress(bars, ref.raw))
+        except PaperdraftError as exc:
+            failures += 1
+            if len(refs) == 1:
+                raise fail(exc) from None
+            err.print(f"[bold red]error:[/] {ref.raw}: {exc}", highlight=False)
+            continue
+        out.print(f"{result.status}: {result.path}", highlight=False)
+        if result.status == "merged":
+            out.print(f"  updated: {', '.join(result.updated) or 'nothing'}", highlight=False)
+        if result.kept:
+            out.print(f"  kept as you edited them: {', '.join(result.kept)}", highlight=False)
+        if result.backup:
+            out.print(f"  your previous version is saved at {result.backup}", highlight=False)
+    if failures:
+        raise typer.Exit(1)

@@ -1,0 +1,74 @@
+"""The draft format's constants: every marker paperdraft writes into a draft, and the patterns that find them.
+
+A draft is YAML front matter, then a Markdown body::
+
+    ---
+    title: ...            (front matter: paper facts, hashes, status, where it was published)
+    ---
+
+    # Title               (the preamble: title and byline)
+    *Authors* · [arXiv:…](…)
+
+    ## TL;DR              (machine-written sections, one ``## `` block each)
+    ...
+    ## My critique        (the author's: from this heading to the footer)
+    ...
+    ---                   (the footer: what drafted the summary, and what was quoted)
+
+    *The summary above was drafted with paperdraft: ...*
+
+:mod:`pipeline.draftfile.parse` is the one reader of this format; everything else asks it.
+"""
+
+from __future__ import annotations
+
+import re
+
+CRITIQUE_TITLE = "My critique"
+CRITIQUE_HEADING = f"## {CRITIQUE_TITLE}"
+TODO_MARK = "TODO(author)"
+PLACEHOLDER = f"{TODO_MARK}: write your critique here, in your own words."
+GUIDE = """<!-- This section is yours: paperdraft never writes it. Argue from the paper, with reasons.
+  - Does the evidence support the main claim? Which result would change your mind?
+  - Which baselines, ablations or datasets are missing?
+  - What does the method assume that may not hold in practice?
+  - Could you reproduce it: are the code, data and compute available?
+  - Where would you use this, and where would you not?
+-->"""
+
+# Block keys for the parts of a body that have no heading.
+PREAMBLE = "(preamble)"
+FOOTER = "(footer)"
+
+# A ``## `` heading: any run of spaces or tabs after the hashes, trailing blanks not part of the title.
+HEADING = re.compile(r"^##[ \t]+(.+?)[ \t]*$", re.M)
+# The front matter's fences; the closing one may carry trailing blanks.
+FENCE_LINE = re.compile(r"^---[ \t]*$", re.M)
+# The footer: a rule, a blank line, and the line paperdraft writes (older drafts: "was drafted by <model>").
+FOOTER_START = re.compile(r"^---[ \t]*\n\n\*The summary above was drafted ", re.M)
+# HTML comments and fenced code blocks: a heading inside either is no heading when the Markdown renders.
+COMMENT = re.compile(r"<!--.*?-->", re.S)
+CODE_FENCE = re.compile(r"^(```|~~~)[^\n]*\n.*?(?:^\1[ \t]*$|\Z)", re.S | re.M)
+
+# The pipeline's own flag on a machine-written claim it could not trace to the paper. ``check`` reports each as
+# an error until the author checks the claim and deletes the flag; cleaning machine text keeps them.
+FLAG_PREFIX = "<!-- unverified: "
+FLAG = re.compile(r"<!-- unverified: [^<>\n]{1,100} -->")
+FLAG_LOOSE = re.compile(r"<!--\s*unverified:\s*(.*?)\s*-->", re.S | re.I)  # as an author may have retyped it
+
+
+def flag(reason: str) -> str:
+    """The inline flag for a claim the author must check: ``<!-- unverified: reason -->``."""
+    return f"{FLAG_PREFIX}{reason} -->"
+
+
+def footer(model: str, quoted: int, written: int) -> str:
+    """The footer line: who drafted the summary, and how much of it is the paper's own words."""
+    def count(n: int, what: str) -> str:
+        return f"{n} sentence{'s' * (n != 1)} {what}"
+
+    if written:
+        made = f"{count(quoted, 'quoted from the paper')}, {count(written, 'written by ' + model)}"
+    else:
+        made = f"{count(quoted, 'quoted from the paper')}; {model} wrote none of it"
+    return f"---\n\n*The summary above was drafted with paperdraft: {made}. The critique is the author's own.*"

@@ -1,0 +1,180 @@
+"""Writing drafts safely: atomic writes that keep a file's mode, a lock per drafts folder, and the redraft merge.
+
+Drafting a paper again merges (:mod:`pipeline.draftfile.merge`): the author's
+critique and edited sections are kept.
+"""
+
+from __future__ import annotations
+
+import errno
+import glob
+import os
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; writes are still atomic renames
+    fcntl = None
+
+from pipeline.draftfile.lookup import draft_path
+from pipeline.draftfile.merge import machine_hashes, merge
+from pipeline.draftfile.parse import parse_draft
+from pipeline.draftfile.render import body_hash, compose, render_body, render_front
+from pipeline.errors import DraftConflictError, WriteError
+from pipeline.records import DraftResult, PaperMeta, Summary
+
+_NO_ROOM = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+            errno.EFBIG: "the file is larger than this system allows"}
+
+
+LOCK_TIMEOUT = 120.0  # seconds to wait for another paperdraft process writing the same file
+
+
+_umask_lock = threading.Lock()
+
+
+def _mode_for(path: Path) -> int:
+    """The mode a plain write would give ``path``: its own mode when it exists, else 0666 less the umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        with _umask_lock:  # the umask can only be read by setting it
+            umask = os.umask(0o022)
+            os.umask(umask)
+        return 0o666 & ~umask
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write to a temp file in the same folder, then rename: a crash never leaves half a file.
+
+    The file gets the mode a plain write would give it: a replaced file keeps its mode, a new one follows the umask.
+
+    A failed write (a full disk) removes the temp file and raises :class:`WriteError`; ``path`` keeps its
+    old content.
+    """
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        if hasattr(os, "fchmod"):  # mkstemp makes 0600: a site generator running as another user could not read it
+            os.fchmod(fd, _mode_for(path))
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            full = exc.errno in _NO_ROOM
+            hint = "free some disk space and run it again" if full else f"check that you can write to {path.parent}"
+            raise WriteError(f"could not write {path}: {_NO_ROOM.get(exc.errno) or exc.strerror or exc}",
+                             hint=f"{hint}; the existing file is unchanged") from exc
+        raise
+
+
+def remove_stale_temps(path: Path) -> None:
+    """Remove the temp files :func:`atomic_write` left beside ``path`` when killed; call it holding the lock."""
+    for stale in glob.glob(glob.escape(str(path.with_name(f".{path.name}."))) + "*.tmp"):
+        Path(stale).unlink(missing_ok=True)
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Let one paperdraft process at a time read and rewrite ``path``: an exclusive flock on its folder.
+
+    Locking the folder itself leaves no lock file behind, and the kernel drops the lock with the process,
+    even one killed with SIGKILL. Once the lock is held, temp files a killed writer of ``path`` left are removed.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        while fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise DraftConflictError(f"{path.parent} is being written by another paperdraft process",
+                                             hint="wait for it to finish, then run this again") from None
+                time.sleep(0.05)
+        remove_stale_temps(path)
+        yield
+    finally:
+        os.close(fd)
+
+
+def write_draft(
+    meta: PaperMeta,
+    summary: Summary,
+    source: str,
+    drafts_dir: Path,
+    *,
+    name: str | None = None,
+    force: bool = False,
+    aids: list[str] | None = None,
+) -> DraftResult:
+    """Write the draft. Drafting a paper again merges: the author's critique and edited sections are kept.
+
+    ``force`` also replaces machine sections the author edited, after keeping a backup of the whole draft;
+    it never touches the critique.
+    """
+    path = draft_path(meta, drafts_dir, name)
+    body = render_body(meta, summary, aids)
+    front = render_front(meta, summary, source, body)
+    with file_lock(path):  # another process drafting the same paper merges after this one, never beside it
+        return _write_locked(path, meta, summary, body, front, force)
+
+
+def _write_locked(path: Path, meta: PaperMeta, summary: Summary, body: str, front: dict, force: bool) -> DraftResult:
+    if not path.exists():
+        front["section_hashes"] = machine_hashes(body)
+        atomic_write(path, compose(front, body))
+        return DraftResult(path=str(path), status="written", meta=meta, updated=list(summary.sections))
+
+    old_text = path.read_text(encoding="utf-8")
+    old = parse_draft(old_text, path)
+    old_front, old_body = old.front, old.body
+    if old_front is None:
+        if not force:
+            raise DraftConflictError(
+                f"{path} has no readable front matter, so paperdraft cannot tell your text from its own",
+                hint="fix the front matter, or use --force to redraft it (your version is kept as a backup)",
+            )
+        old_front, old_body = {}, ""
+    merged = merge(old_body, old_front.get("section_hashes") or {}, body, force=force)
+    backup = None
+    if merged.overwritten or not old_front:
+        stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+        backup = path.with_name(f"{path.name}.bak-{stamp}")
+        atomic_write(backup, old_text)
+    keep = {k: v for k, v in old_front.items() if k not in front and k != "generated_at"}
+    if old_front.get("status"):
+        front["status"] = old_front["status"]
+    front.update(keep)
+    front["content_hash"] = body_hash(merged.body)
+    front["section_hashes"] = merged.hashes
+    if merged.body == old_body and not merged.overwritten:
+        # the text is as it was, but the front matter may not be (a new version of the paper, a new model):
+        # write it, or the flows would take this draft for an old version's and draft the paper again each run
+        if _facts(front) != _facts(old_front):
+            atomic_write(path, compose(front, merged.body))
+        return DraftResult(path=str(path), status="unchanged", meta=meta, kept=merged.kept)
+    atomic_write(path, compose(front, merged.body))
+    return DraftResult(
+        path=str(path), status="merged", meta=meta, backup=str(backup) if backup else None,
+        updated=merged.updated + merged.overwritten, kept=merged.kept,
+    )
+
+
+def _facts(front: dict) -> dict:
+    """The front matter without its timestamp: what a redraft that changes nothing must leave alone."""
+    return {k: v for k, v in front.items() if k != "generated_at"}

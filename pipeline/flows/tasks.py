@@ -1,0 +1,94 @@
+"""The flow's tasks. Each calls a stage function of :mod:`pipeline.core`; nothing here re-implements a stage.
+
+Retries go only on the I/O tasks (metadata, PDF, selection), and never on a paper
+arXiv does not have or a bad selection. The model is never a task argument: each
+worker process loads it once (:func:`pipeline.summarize.model.load_backend` caches it).
+Extract, chunk and summarise results persist under the keys of :mod:`pipeline.flows.cache_keys`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.states import State
+
+from pipeline import core, fetch
+from pipeline.author.critique_aids import critique_aids
+from pipeline.config import Settings
+from pipeline.draftfile.lookup import existing_draft
+from pipeline.draftfile.store import write_draft
+from pipeline.errors import InvalidSourceError, PaperNotFoundError
+from pipeline.flows.cache_keys import chunk_key, extract_key, summary_key
+from pipeline.flows.politeness import arxiv_slot
+from pipeline.flows.selection import Item, select
+from pipeline.records import Chunk, Document, DraftResult, PaperMeta, SourceRef, Summary
+from pipeline.summarize.model import load_backend
+
+def _permanent(exc: BaseException | None) -> bool:
+    return isinstance(exc, (PaperNotFoundError, InvalidSourceError))
+
+
+def _retry_io(task_: Any, task_run: Any, state: State) -> bool:
+    """Retry I/O failures, but not a paper arXiv does not have or a bad selection."""
+    try:
+        state.result()
+    except BaseException as exc:  # noqa: BLE001 - we only classify it
+        return not _permanent(exc)
+    return True
+
+
+@task(name="select papers", cache_policy=NO_CACHE, retry_condition_fn=_retry_io)
+def select_task(settings: Settings, ids: list[str] | None, ids_file: str | None, query: str | None,
+                categories: list[str] | None, since: str | None, max_papers: int) -> list[Item]:
+    if query or categories:
+        arxiv_slot(settings)
+    return select(settings, ids, ids_file, query, categories, since, max_papers)
+
+
+@task(name="metadata", task_run_name="metadata {ref.raw}", cache_policy=NO_CACHE, retry_condition_fn=_retry_io)
+def metadata_task(ref: SourceRef, settings: Settings) -> PaperMeta:
+    """Always asked (one small request): it is how a new version is noticed."""
+    arxiv_slot(settings)
+    return fetch.fetch_metadata(ref, settings)
+
+
+@task(name="pdf", cache_policy=NO_CACHE, retry_condition_fn=_retry_io)
+def pdf_task(meta: PaperMeta, settings: Settings, skip_if_drafted_in: str | None = None) -> str | None:
+    """The PDF in paperdraft's cache (by id and version): a cached one costs no request.
+
+    None, and no request, when ``skip_if_drafted_in`` already holds a draft of this version.
+    """
+    if skip_if_drafted_in is not None and existing_draft(meta, Path(skip_if_drafted_in)) is not None:
+        return None
+    if not fetch.is_cached(fetch.pdf_cache_path(meta, settings)):
+        arxiv_slot(settings)
+    return str(fetch.download_pdf(meta, settings))
+
+
+@task(name="extract", cache_key_fn=extract_key, persist_result=True)
+def extract_task(pdf_path: str, kind: str = "pdf") -> Document:
+    return core.extract(Path(pdf_path), kind)
+
+
+def _backend(settings: Settings):
+    return load_backend(settings.model, settings.device, settings.cache)
+
+
+@task(name="chunk", cache_key_fn=chunk_key, persist_result=True)
+def chunk_task(doc: Document, settings: Settings, title: str) -> list[Chunk]:
+    return core.chunk(doc, _backend(settings), settings, title)
+
+
+@task(name="summarise", cache_key_fn=summary_key, persist_result=True)
+def summarise_task(meta: PaperMeta, chunks: list[Chunk], settings: Settings, doc_sha256: str,
+                   prompts: dict[str, str]) -> Summary:
+    """``doc_sha256`` and ``prompts`` are here for the cache key: the summary depends on them."""
+    return core.summarize(meta, chunks, _backend(settings), settings)
+
+
+@task(name="write draft", cache_policy=NO_CACHE)
+def write_task(meta: PaperMeta, summary: Summary, doc: Document, source: str, drafts_dir: str) -> DraftResult:
+    return write_draft(meta, summary, source, Path(drafts_dir), aids=critique_aids(doc))
