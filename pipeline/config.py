@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,34 +91,70 @@ ENV = {
 }
 
 
+# The smallest value each number may take; what a smaller one would mean is nonsense (a batch of no prompts).
+MINIMUM = {"batch_size": 1, "note_tokens": 1, "section_tokens": 1, "chunk_tokens": 0, "key_sentences": 0,
+           "critique_min_words": 0, "arxiv_retries": 0, "flow_retries": 0, "arxiv_delay_seconds": 0.0}
+POSITIVE = {"arxiv_timeout_seconds"}  # zero would mean "give up at once"
+DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
+
+
 def _coerce(name: str, value: Any, origin: str) -> Any:
+    """``value`` as the type of setting ``name``, within its range; a ConfigError naming ``origin`` otherwise."""
     types = {f.name: f.type for f in dataclasses.fields(Settings)}
     if name not in types or name == "cache":
         raise ConfigError(f"{origin}: unknown setting '{name}'", hint=f"known: {', '.join(sorted(k for k in types if k != 'cache'))}")
     kind = types[name]
-    try:
-        if kind == "Path":
-            return Path(os.path.expanduser(str(value)))
-        if kind == "int":
-            return int(value)
-        if kind == "float":
-            return float(value)
-        if isinstance(value, (list, tuple)):  # a list in the config file, e.g. flow_retry_delays = [3, 10, 30]
-            return ",".join(str(v) for v in value)
-        return str(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{origin}: '{name}' must be {kind}, got {value!r}") from None
+
+    def bad(why: str) -> ConfigError:
+        return ConfigError(f"{origin}: '{name}' {why}, got {value!r}")
+
+    if isinstance(value, bool) or isinstance(value, (dict, list, tuple)) and name != "flow_retry_delays":
+        raise bad(f"must be {'a whole number' if kind == 'int' else 'a number' if kind == 'float' else 'text'}")
+    if kind == "Path":
+        if not str(value).strip():
+            raise bad("must name a folder")
+        return Path(os.path.expanduser(str(value)))
+    if kind in ("int", "float"):
+        try:
+            number = float(value) if kind == "float" else _whole(value)
+        except (TypeError, ValueError):
+            raise bad(f"must be {'a whole number' if kind == 'int' else 'a number'}") from None
+        if name in MINIMUM and number < MINIMUM[name]:
+            raise bad(f"must be at least {MINIMUM[name]}")
+        if name in POSITIVE and number <= 0:
+            raise bad("must be more than 0")
+        return number
+    if isinstance(value, (list, tuple)):  # flow_retry_delays = [3, 10, 30] in the config file
+        return ",".join(str(v) for v in value)
+    text = str(value)
+    if name == "device" and not DEVICE.fullmatch(text.strip()):
+        raise bad("must be auto, cpu, cuda, cuda:N or mps")
+    if name in ("model", "arxiv_api_url", "schedule_cron") and not text.strip():
+        raise bad("must not be empty")
+    return text.strip() if name == "device" else text
+
+
+def _whole(value: Any) -> int:
+    """An int from an int, or from text or a float that is a whole number ("8", 8.0); "8.9" and 8.9 are refused."""
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(value)
+        return int(value)
+    return int(str(value).strip())
 
 
 def load_settings(**flags: Any) -> Settings:
     """Build settings from defaults, the config file, the environment, then ``flags`` (None = not given)."""
     values: dict[str, Any] = {}
     path = config_path()
-    if path.exists():
+    if path.exists() or path.is_symlink():
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        except OSError as exc:  # a folder, a dangling link, no permission
+            raise ConfigError(f"{path}: cannot read the config file: {exc.strerror or exc}",
+                              hint="it must be a TOML file; move whatever is there aside") from None
         for key, value in data.items():
             values[key] = _coerce(key, value, str(path))
     for var, name in ENV.items():

@@ -9,16 +9,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import os
+
 from pipeline import fetch as arxiv
 from pipeline.author.critique_aids import critique_aids
 from pipeline.config import Settings
+from pipeline.errors import ConfigError
+from pipeline.interrupts import Interrupted, deferred
 from pipeline.draftfile.store import write_draft
 from pipeline.extract.pdf import extract_pdf
 from pipeline.extract.text_file import extract_text_file
 from pipeline.records import Chunk, Document, DraftResult, PaperMeta, SourceRef, Summary
 from pipeline.sources import parse_source
 from pipeline.summarize.chunk import chunk_document
-from pipeline.summarize.model import Backend, load_backend
+from pipeline.summarize.model import Backend, load_backend, pick_device
 from pipeline.summarize.summarizer import Summarizer, note_overhead
 
 Progress = Callable[[str, int, int | None], None]
@@ -30,6 +34,33 @@ DEFAULT_CHUNK_TOKENS = 768
 
 def _quiet(stage: str, done: int, total: int | None) -> None:
     pass
+
+
+def check_drafts_dir(drafts_dir: Path) -> None:
+    """The drafts folder is a folder this process can write in (made if missing); a ConfigError saying why not.
+
+    Checked before any model work, so a bad ``--drafts-dir`` costs one line, not a draft's worth of minutes.
+    """
+    where = f"the drafts folder {drafts_dir}"
+    if drafts_dir.is_symlink() and not drafts_dir.exists():
+        raise ConfigError(f"{where} is a link to {os.readlink(drafts_dir)}, which does not exist",
+                          hint="point --drafts-dir (drafts_dir) at a folder")
+    if drafts_dir.exists() and not drafts_dir.is_dir():
+        raise ConfigError(f"{where} is not a folder", hint="point --drafts-dir (drafts_dir) at a folder")
+    try:
+        drafts_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create {where}: {exc.strerror or exc}",
+                          hint="choose a folder you can write to (--drafts-dir)") from None
+    if not os.access(drafts_dir, os.W_OK | os.X_OK):
+        raise ConfigError(f"cannot write to {where}: permission denied",
+                          hint="choose a folder you can write to (--drafts-dir)")
+
+
+def preflight(settings: Settings) -> None:
+    """What can be checked before any paper is read: the drafts folder and the device. Raises PaperdraftError."""
+    check_drafts_dir(Path(settings.drafts_dir))
+    pick_device(settings.device)
 
 
 def fetch(ref: SourceRef, settings: Settings, progress: Progress = _quiet) -> tuple[PaperMeta | None, Path]:
@@ -103,6 +134,9 @@ def draft_one(
     chunks = chunk(doc, backend, settings, meta.title)
     summary = summarize(meta, chunks, backend, settings, progress)
     name = None if ref.arxiv_id else Path(ref.path or ref.raw).stem
-    return write_draft(
-        meta, summary, ref.raw, settings.drafts_dir, name=name, force=force, aids=critique_aids(doc)
-    )
+    aids = critique_aids(doc)
+    with deferred() as pending:  # a Ctrl-C during the write takes effect after it, and the CLI says it was written
+        result = write_draft(meta, summary, ref.raw, settings.drafts_dir, name=name, force=force, aids=aids)
+    if pending.signum:
+        raise Interrupted(pending.signum, result)
+    return result

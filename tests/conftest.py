@@ -1,14 +1,30 @@
-"""Shared fixtures. Every test gets its own PAPERDRAFT_HOME and PREFECT_HOME, so none touches the real home."""
+"""Shared fixtures. No test touches the real home: each gets its own PAPERDRAFT_HOME, and Prefect's home
+is a temporary folder of the session's, set before anything imports prefect."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 # huggingface_hub reads this once, at import: set it before anything imports it, so no test reaches the Hub.
 os.environ["HF_HUB_OFFLINE"] = "1"
+
+# Prefect reads its settings once, when it is first imported (here, while tests are collected): a
+# PREFECT_HOME set later, per test, does not move it in this process, and without this it makes and uses
+# ~/.prefect. So one folder for the session, before any import of prefect; kept when the caller gave one
+# (a CI job, a test that runs pytest itself). No analytics, no telemetry from a test run.
+if not os.environ.get("PREFECT_HOME"):
+    _PREFECT_SESSION_HOME = tempfile.mkdtemp(prefix="paperdraft-prefect-")
+    os.environ["PREFECT_HOME"] = _PREFECT_SESSION_HOME
+    atexit.register(shutil.rmtree, _PREFECT_SESSION_HOME, ignore_errors=True)
+os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", str(Path(os.environ["PREFECT_HOME"]) / "storage"))
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["DO_NOT_TRACK"] = "1"
 
 pytest_plugins = ["tests.arxiv_server"]
 
@@ -30,6 +46,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             monkeypatch.delenv(var)
     home = tmp_path / "home"
     monkeypatch.setenv("PAPERDRAFT_HOME", str(home))
+    # For the processes a test starts (a Prefect server, workers); this process keeps the session's, above.
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
     monkeypatch.setenv("PREFECT_LOCAL_STORAGE_PATH", str(tmp_path / "prefect" / "storage"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

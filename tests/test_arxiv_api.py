@@ -52,7 +52,7 @@ def test_metadata_for_a_corpus_paper(arxiv_server: ArxivTestServer, settings: Se
     [request] = arxiv_server.requests
     assert request.path == "/api/query"
     assert request.query["id_list"] == "1706.03762"
-    pickle.loads(pickle.dumps(meta))  # plain data
+    assert pickle.loads(pickle.dumps(meta)) == meta  # plain data
 
 
 def test_metadata_for_a_given_version(arxiv_server: ArxivTestServer, settings: Settings) -> None:
@@ -152,7 +152,8 @@ def test_permanent_failure(arxiv_server: ArxivTestServer, monkeypatch: pytest.Mo
     assert arxiv_server.api_url in message and "id_list=1706.03762" in message
     assert info.value.hint
     assert arxiv_server.count() == 3
-    assert pickle.loads(pickle.dumps(info.value)).message == info.value.message
+    copy = pickle.loads(pickle.dumps(info.value))  # as Prefect moves it: every field, not just the message
+    assert (type(copy), copy.args, vars(copy), str(copy)) == (FetchError, info.value.args, vars(info.value), message)
 
 
 def test_permanent_timeouts(arxiv_server: ArxivTestServer, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -244,9 +245,7 @@ def test_gate_spaces_requests_across_threads(arxiv_server: ArxivTestServer, monk
     times = sorted(r.t for r in arxiv_server.requests)
     assert len(times) == 8  # 4 queries and 4 PDFs
     gaps = [b - a for a, b in zip(times, times[1:])]
-    assert min(gaps) >= delay - 0.03, gaps
-    # never two requests within one delay window
-    assert all(sum(1 for t in times if s <= t < s + delay - 0.03) == 1 for s in times)
+    assert min(gaps) >= delay - 0.03, gaps  # so never two requests within one delay window
     assert fetch.GATE.max_in_flight == 1
     assert fetch.GATE.requests == 8
 

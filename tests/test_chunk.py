@@ -1,5 +1,6 @@
 import pytest
 
+from pipeline.errors import ModelError
 from pipeline.summarize.chunk import chunk_document, group_sections
 from pipeline.records import Document, Section
 
@@ -58,9 +59,10 @@ def test_pages_follow_the_text(tiny_backend):
     section = Section("Body", "body", text, [(0, 2), (len("alpha " * 300), 3)])
     chunks = chunk_document(_doc(section), tiny_backend.tokenizer, max_tokens=100)
     assert chunks[0].first_page == 2 and chunks[-1].last_page == 3
-    for c in chunks:
-        if "omega" in c.text and "alpha" not in c.text:
-            assert c.first_page == 3
+    only_omega = [c for c in chunks if "omega" in c.text and "alpha" not in c.text]
+    assert only_omega  # the check below is not vacuous
+    assert all(c.first_page == c.last_page == 3 for c in only_omega)
+    assert all(c.first_page == c.last_page == 2 for c in chunks if "omega" not in c.text)
 
 
 def test_grouping_keeps_page_offsets_aligned():
@@ -73,8 +75,27 @@ def test_grouping_keeps_page_offsets_aligned():
 
 
 def test_too_small_a_chunk_is_refused(tiny_backend):
-    with pytest.raises(ValueError):
+    with pytest.raises(ModelError, match="chunks of 4 tokens are too small") as info:
         chunk_document(_doc(_section("x", "body", PARA)), tiny_backend.tokenizer, max_tokens=4)
+    assert "larger context" in info.value.hint and "note_tokens" in info.value.hint
+    assert info.value.exit_code == 1
+
+
+def test_a_context_too_small_for_the_prompt_is_a_model_error(tiny_backend):
+    """The way a user meets it: a model whose context barely holds the notes prompt (core.chunk)."""
+    from pipeline.config import load_settings
+    from pipeline.core import chunk
+
+    class Cramped:
+        tokenizer = tiny_backend.tokenizer
+        context_length = 120
+
+        def prompt_tokens(self, messages) -> int:
+            return 100
+
+    with pytest.raises(ModelError, match="too small") as info:
+        chunk(_doc(_section("x", "body", PARA)), Cramped(), load_settings(note_tokens=8), "A title")
+    assert "larger context" in str(info.value)
 
 
 def test_an_84_page_paper_is_chunked_whole_and_every_chunk_fits(tiny_backend):

@@ -5,6 +5,9 @@ Tasks are called through ``.fn`` (plain functions); the full flow runs in test_f
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +27,8 @@ from pipeline.cli.flows import register
 from pipeline.config import load_settings
 from pipeline.errors import InvalidSourceError, PaperNotFoundError
 from pipeline.records import PaperMeta, SourceRef
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _app() -> typer.Typer:
@@ -64,6 +69,26 @@ def test_reading_list_comments_blanks_urls_and_duplicates(tmp_path: Path):
     )
     refs = selection.parse_reading_list(reading)
     assert [(r.arxiv_id, r.version) for r in refs] == [("1706.03762", None), ("1810.04805", 2), ("hep-th/9901001", None)]
+
+
+def test_reading_list_with_a_byte_order_mark(tmp_path: Path):
+    """Notepad and some Windows tools start a UTF-8 file with a BOM (and end lines with CRLF): the first id
+    is read as written, not refused as "\\ufeff1706.03762" at line 1."""
+    reading = tmp_path / "papers.txt"
+    reading.write_bytes(b"\xef\xbb\xbf1706.03762\r\nhttps://arxiv.org/abs/1810.04805v2\r\n")
+    assert reading.read_text(encoding="utf-8").startswith("\ufeff")  # really a BOM on line 1
+    refs = selection.parse_reading_list(reading)
+    assert [(r.arxiv_id, r.version) for r in refs] == [("1706.03762", None), ("1810.04805", 2)]
+
+    commented = tmp_path / "commented.txt"
+    commented.write_bytes("\ufeff# my list\n1706.03762\n2106.0968\n".encode("utf-8"))
+    with pytest.raises(InvalidSourceError, match=r"commented.txt:3: .*2106\.0968"):  # lines still count from 1
+        selection.parse_reading_list(commented)
+
+    utf16 = tmp_path / "utf16.txt"  # Notepad's "Unicode": not UTF-8 at all, a clear error rather than a crash
+    utf16.write_text("1706.03762\n", encoding="utf-16")
+    with pytest.raises(InvalidSourceError, match="cannot read reading list"):
+        selection.parse_reading_list(utf16)
 
 
 def test_reading_list_errors_name_the_file_and_line(tmp_path: Path):
@@ -179,7 +204,7 @@ def test_stage_tasks_call_core_and_their_records_serialize(arxiv_server, tiny_mo
 
     for record in (meta, doc, chunks, summary, result):
         assert PickleSerializer().loads(PickleSerializer().dumps(record)) == record
-        assert JSONSerializer().dumps(record)  # Prefect's JSON serializer takes them too
+        assert JSONSerializer().loads(JSONSerializer().dumps(record)) == record  # Prefect's JSON serializer too
 
     # cache keys: real inputs, not paths or object identity
     copy = tmp_path / "copy.pdf"
@@ -267,3 +292,28 @@ def test_cli_ids_take_several_values(monkeypatch, tmp_path: Path):
     result = CliRunner().invoke(_app(), ["run", "--ids", "1706.03762", "1810.04805", "--max", "3"])
     assert seen == {"ids": ["1706.03762", "1810.04805"], "max_papers": 3}
     assert result.exit_code == 1 and "failed: boom" in result.output and "written" in result.output
+
+
+# --------------------------------------------------------------------------- Prefect's home
+
+
+def test_collecting_the_tests_leaves_no_prefect_folder_in_home(tmp_path: Path):
+    """tests/conftest.py points Prefect at a temporary home before prefect is imported: collecting
+    (which imports prefect, through pipeline.flows) makes no ~/.prefect in the user's real home."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}  # as a user's shell has it
+    env["HOME"] = str(home)
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                           "tests/test_flows.py"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "tests collected" in proc.stdout  # prefect really was imported: pipeline.flows is
+    assert not (home / ".prefect").exists(), sorted(p.name for p in home.iterdir())
+
+
+def test_prefect_in_this_process_uses_the_sessions_home():
+    from prefect.settings import get_current_settings
+
+    prefect_home = Path(get_current_settings().home).resolve()
+    assert prefect_home != (Path.home() / ".prefect").resolve()
+    assert not prefect_home.is_relative_to(Path.home().resolve() / ".prefect")

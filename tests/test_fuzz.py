@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from pipeline.author.check import TODO, check_file, has_errors
 from pipeline.config import load_settings
 from pipeline.draftfile.format import FLAG, PLACEHOLDER, TODO_MARK
 from pipeline.draftfile.render import clean_machine_text, compose
@@ -161,20 +162,44 @@ def test_publishing_never_succeeds_while_the_placeholder_is_there(before: str, a
         assert draft.read_bytes() == written and not (Path(tmp) / "blog").exists()
 
 
-@FAST
-@given(hostile_text.filter(lambda t: "\r" not in t))
-@example("## My critiqueTODO(author)")  # the mark glued to a word once slipped past the gate
-def test_a_published_post_never_holds_the_placeholder_and_the_author_text_is_kept(extra: str):
+def _publish_after(extra: str) -> tuple[bool, list, str]:
+    """Publish a draft whose critique is GOOD and then ``extra``: (published, check's findings, the post)."""
     with tempfile.TemporaryDirectory() as tmp:
         draft = make_draft(Path(tmp) / "drafts", f"{GOOD}\n\n{extra}")
         before = draft.read_text()
+        findings = check_file(draft, load_settings().critique_min_words)
         try:
             result = publish(draft, Path(tmp) / "blog", "hugo", load_settings(), today=date(2024, 5, 1))
         except NotReadyError:
-            assert draft.read_text() == before
-            return
-        assert TODO_MARK not in COMMENT.sub("", result.post.read_text())
+            assert draft.read_text() == before and not (Path(tmp) / "blog").exists()
+            return False, findings, ""
+        post = result.post.read_text()
+        assert TODO_MARK not in COMMENT.sub("", post)
         assert parse(draft.read_text())[1] == parse(before)[1]  # the body, byte for byte, after the rewrite
+        return True, findings, post
+
+
+@FAST
+@given(hostile_text.filter(lambda t: "\r" not in t))
+@example("## My critiqueTODO(author)")  # the mark glued to a word once slipped past the gate
+def test_publish_refuses_exactly_the_drafts_check_finds_errors_in(extra: str):
+    """The gate is check: publish refuses a draft if and only if check reports an error in it, and a published
+    post never holds the placeholder."""
+    published, findings, _ = _publish_after(extra)
+    assert published == (not has_errors(findings)), findings
+
+
+@FAST
+@given(hostile_text.filter(lambda t: "\r" not in t and not TODO.search(t)))
+@example("<!--")  # an unclosed comment after the critique hides nothing of it
+@example("```\n## Results\n")  # nor an unclosed fence
+@example(FOOTER + "by someone else*\n")  # nor a second footer
+def test_a_good_critique_with_no_marker_is_published_whatever_follows_it(extra: str):
+    """A gate that refused everything would pass the test above only if check did too: here a good critique,
+    and after it anything without a TODO marker, is always published, with the critique in the post."""
+    published, findings, post = _publish_after(extra)
+    assert published, findings
+    assert GOOD in post
 
 
 @FAST

@@ -99,3 +99,29 @@ def test_published_status_and_author_keys_survive_a_redraft(tmp_path: Path):
     front, _ = parse(path.read_text())
     assert front["status"] == "published" and front["published_to"] == "site/_posts/x.md"
     assert CRITIQUE_HEADING in path.read_text()
+
+
+def test_a_section_titled_like_the_preamble_or_footer_key_takes_neither_place(tmp_path: Path):
+    """A block is looked up by its key; an author's "## (preamble)" must not take the title and byline's place."""
+    path = Path(write_draft(META, _summary("First"), "s", tmp_path).path)
+    _edit(path, "## TL;DR", "## (preamble)\n\nMy notes before the summary.\n\n## (footer)\n\nAnd more.\n\n## TL;DR")
+    result = write_draft(META, _summary("Second"), "s", tmp_path)
+    assert result.status == "merged" and not result.kept
+    body = parse(path.read_text())[1]
+    assert body.startswith("# Attention Is All You Need\n\n")  # the preamble is still first, and paperdraft's
+    assert "My notes before the summary." in body and "And more." in body
+    headings = [line for line in body.splitlines() if line.startswith("## ")]
+    assert headings[:3] == ["## (preamble)", "## (footer)", "## TL;DR"] and "Second for TL;DR." in body
+    assert body.rstrip().endswith("The critique is the author's own.*") and body.count("drafted with paperdraft") == 1
+
+
+def test_a_comment_opener_in_an_authors_code_block_hides_no_section(tmp_path: Path):
+    """``<!--`` inside a fenced code block is code: the sections after it are still paperdraft's to update."""
+    path = Path(write_draft(META, _summary("First"), "s", tmp_path).path)
+    _edit(path, "First for Key ideas.", "First for Key ideas.\n\n```html\n<!-- the markup they propose\n```")
+    result = write_draft(META, _summary("Second"), "s", tmp_path)
+    assert result.kept == ["Key ideas"]
+    assert {"How it works", "Results", "Limitations"} <= set(result.updated)
+    text = path.read_text()
+    assert "Second for Results." in text and "First for Results." not in text
+    assert text.count(CRITIQUE_HEADING) == 1 and f"{TODO_MARK}: write your critique" in text

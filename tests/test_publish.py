@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -15,7 +16,9 @@ from pipeline.config import load_settings
 from pipeline.draftfile.parse import front_and_body as parse
 from pipeline.author.publish import SHARE_LIMIT, emails_in_text, emails_on_first_page, publish, share_text
 from pipeline.errors import NotReadyError, PostConflictError
-from pipeline.records import PaperMeta
+from pipeline.draftfile.render import compose
+from pipeline.draftfile.store import write_draft
+from pipeline.records import PaperMeta, Summary
 from tests.conftest import corpus_file
 from tests.test_review import GOOD, META, SECTION_TEXT, make_draft
 
@@ -243,3 +246,77 @@ def test_not_ready_error_carries_the_findings(tmp_path: Path, settings):
     with pytest.raises(NotReadyError) as caught:
         publish(draft, tmp_path / "blog", "jekyll", settings)
     assert {f.severity for f in caught.value.findings} == {"error"} and len(caught.value.findings) == 2
+
+
+# ---------------------------------------------------------------- file modes
+
+
+@pytest.fixture
+def umask():
+    """Set the process umask for one test; the old one is restored after it."""
+    old = os.umask(0o022)
+    os.umask(old)
+    yield os.umask
+    os.umask(old)
+
+
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+@pytest.mark.parametrize("mask, expected", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)],
+                         ids=["umask-022", "umask-077", "umask-002"])
+def test_new_drafts_and_posts_get_the_mode_the_umask_gives(tmp_path: Path, settings, umask, mask: int,
+                                                           expected: int):
+    """A site generator running as another user must be able to read a post, as with any file the user writes."""
+    umask(mask)
+    draft = make_draft(tmp_path / "drafts", GOOD)
+    assert mode(draft) == expected
+    result = publish(draft, tmp_path / "blog", "jekyll", settings, today=DAY)
+    assert mode(result.post) == expected and mode(result.share) == expected
+    assert mode(draft) == expected  # marked published, mode unchanged
+
+
+def test_a_draft_keeps_the_mode_its_author_gave_it(tmp_path: Path, settings, umask):
+    umask(0o022)
+    draft = make_draft(tmp_path / "drafts", GOOD)
+    draft.chmod(0o640)
+    summary = Summary(notes=[], sections={h: f"Redrafted {h}." for h in SECTION_TEXT}, model="model-b",
+                      prompt_hashes={})
+    assert write_draft(META, summary, "1706.03762", tmp_path / "drafts").status == "merged"
+    assert mode(draft) == 0o640 and "Redrafted Results." in draft.read_text()
+    publish(draft, tmp_path / "blog", "jekyll", settings, today=DAY)
+    assert parse(draft.read_text())[0]["status"] == "published" and mode(draft) == 0o640
+
+
+# ---------------------------------------------------------------- a hand-edited published_to
+
+
+@pytest.mark.parametrize("name", ["2026-13-45-x.md", "2025-02-30-attention-is-all-you-need.md"])
+def test_a_recorded_post_name_with_no_such_date_is_published_under_todays_name(tmp_path: Path, settings, name: str):
+    draft = make_draft(tmp_path / "drafts", GOOD)
+    blog = tmp_path / "blog"
+    blog.mkdir()
+    front, body = parse(draft.read_text())
+    front.update(published_to=str((blog / name).resolve()), published_format="jekyll", published_hash="0" * 64)
+    draft.write_text(compose(front, body))
+    result = publish(draft, blog, "jekyll", settings, today=DAY)
+    assert result.post == blog / f"{NAME}.md" and result.status == "written"
+    assert front_of(result.post.read_text())["date"] == DAY
+    assert parse(draft.read_text())[0]["published_to"] == str(result.post.resolve())
+    assert not (blog / name).exists()
+
+
+# ---------------------------------------------------------------- comments and code
+
+
+def test_a_comment_opener_in_a_code_block_is_published_as_code(tmp_path: Path, settings):
+    """A Markdown renderer shows ``<!--`` inside a fenced code block as code: the post keeps it, and the sections
+    after it, while the author's real comments are still dropped."""
+    example = "```html\n<!-- the markup the paper proposes\n```"
+    draft = make_draft(tmp_path / "drafts", f"{GOOD}\n\n<!-- a note to myself -->")
+    draft.write_text(draft.read_text().replace(SECTION_TEXT["Key ideas"], f"{SECTION_TEXT['Key ideas']}\n\n{example}"))
+    post = publish(draft, tmp_path / "blog", "jekyll", settings, today=DAY).post.read_text()
+    assert example in post and SECTION_TEXT["Results"] in post and GOOD in post
+    assert "## Results" in post and "## My critique" in post
+    assert "a note to myself" not in post and "This section is yours" not in post

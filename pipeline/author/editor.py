@@ -12,9 +12,9 @@ import os
 import shlex
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from pipeline.draftfile.format import PLACEHOLDER
 from pipeline.draftfile.parse import read_draft
@@ -33,17 +33,18 @@ WAIT_FLAGS = {"code": "--wait", "code-insiders": "--wait", "codium": "--wait", "
 
 @dataclass
 class Editor:
-    """The command to run, and where it came from ("$VISUAL", "$EDITOR" or "PATH")."""
+    """The command to run, where it came from ("$VISUAL", "$EDITOR" or "PATH"), and why a setting was passed over."""
 
     argv: list[str]
     origin: str
+    passed_over: list[str] = field(default_factory=list)  # "$EDITOR='code --wait' is not an executable on PATH"
 
 
 def find_editor(env: Mapping[str, str] | None = None) -> Editor:
     """``$VISUAL``, ``$EDITOR``, then a fallback on PATH; raises :class:`NoEditorError` saying what was tried."""
     env = os.environ if env is None else env
     path = env.get("PATH", os.defpath)
-    tried = []
+    tried, passed_over = [], []
     for var in ("VISUAL", "EDITOR"):
         value = (env.get(var) or "").strip()
         if not value:
@@ -52,16 +53,17 @@ def find_editor(env: Mapping[str, str] | None = None) -> Editor:
         try:
             argv = shlex.split(value)
         except ValueError as exc:
-            tried.append(f"${var}={value!r} cannot be parsed ({exc})")
+            passed_over.append(f"${var}={value!r} cannot be parsed ({exc})")
             continue
         found = shutil.which(argv[0], path=path) if argv else None
         if found:
-            return Editor([found, *argv[1:]], f"${var}")
-        tried.append(f"${var}={value!r} is not an executable on PATH")
+            return Editor([found, *argv[1:]], f"${var}", passed_over)
+        passed_over.append(f"${var}={value!r} is not an executable on PATH")
+    tried += passed_over
     for name in FALLBACKS:
         found = shutil.which(name, path=path)
         if found:
-            return Editor([found], "PATH")
+            return Editor([found], "PATH", passed_over)
     tried.append(f"none of {', '.join(FALLBACKS)} is on PATH")
     raise NoEditorError("no editor found: " + "; ".join(tried),
                         hint="set $EDITOR (e.g. export EDITOR=nano), or open the file yourself")
@@ -105,9 +107,14 @@ def critique_line(path: Path) -> int:
     return doc.line_col(found)[0]
 
 
-def open_in_editor(path: Path, env: Mapping[str, str] | None = None) -> tuple[list[str], int]:
-    """Run the editor on ``path`` at the critique and wait for it; returns (command, exit status)."""
+def open_in_editor(path: Path, env: Mapping[str, str] | None = None,
+                   warn: Callable[[str], None] = lambda message: None) -> tuple[list[str], int]:
+    """Run the editor on ``path`` at the critique and wait for it; returns (command, exit status).
+
+    ``warn`` hears about each editor setting that was passed over, before another editor opens."""
     editor = find_editor(env)
+    for reason in editor.passed_over:
+        warn(f"{reason}; opening {Path(editor.argv[0]).name} instead")
     argv = editor_argv(editor.argv, path, critique_line(path))
     try:
         return argv, subprocess.run(argv, env=None if env is None else dict(env)).returncode

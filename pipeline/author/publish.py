@@ -20,8 +20,7 @@ from slugify import slugify
 
 from pipeline.author.check import check_draft, has_errors, own_text, sentences
 from pipeline.config import Settings
-from pipeline.draftfile.format import COMMENT
-from pipeline.draftfile.parse import DraftFile, read_draft
+from pipeline.draftfile.parse import DraftFile, read_draft, strip_comments
 from pipeline.draftfile.render import compose, inert
 from pipeline.draftfile.store import atomic_write, file_lock, remove_stale_temps
 from pipeline.errors import ExtractionError, NotReadyError, PostConflictError, PublishFormatError
@@ -102,8 +101,10 @@ def post_front(front: dict, fmt: str, day: date) -> dict | None:
 
 
 def render_post(doc: DraftFile, fmt: str, day: date) -> str:
-    """The post: the draft's body without comments or its title line, under the format's front matter."""
-    body = COMMENT.sub("", doc.body)
+    """The post: the draft's body without comments or its title line, under the format's front matter.
+
+    The comments dropped are those the parser skipped: a ``<!--`` inside a fenced code block is code."""
+    body = strip_comments(doc.body)
     body = re.sub(r"\A\s*# [^\n]*\n", "", body)  # the title lives in the front matter (or the heading below)
     body = re.sub(r"[ \t]+\n", "\n", body)
     body = re.sub(r"\n{3,}", "\n\n", body).strip() + "\n"

@@ -67,7 +67,7 @@ def review(
     settings = _settings(drafts_dir)
     path = _resolve(draft, settings)
     try:
-        argv, status = open_in_editor(path)
+        argv, status = open_in_editor(path, warn=lambda m: err.print(f"warning: {m}", highlight=False, markup=False))
     except NoEditorError as exc:
         typer.echo(f"{path}:{critique_line(path)}: write your critique here")
         raise fail(exc) from None

@@ -6,12 +6,14 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from pipeline.cli.console import RichProgress, err, fail, out, quiet_libraries
 from pipeline.config import load_settings
 from pipeline.errors import PaperdraftError
+from pipeline.interrupts import Interrupted, raise_on_sigterm
+from pipeline.records import DraftResult
 
 
 
@@ -24,13 +26,15 @@ def draft(
     ] = False,
 ) -> None:
     """Draft a blog post for each SOURCE, leaving the critique to you."""
-    from pipeline.core import draft_one
+    from pipeline.core import draft_one, preflight
     from pipeline.sources import parse_source
 
     quiet_libraries()
+    raise_on_sigterm()
     try:
         settings = load_settings(model=model, drafts_dir=drafts_dir)
         refs = [parse_source(s) for s in sources]
+        preflight(settings)  # a bad drafts folder or device: one line now, not after the model's work
     except PaperdraftError as exc:
         raise fail(exc) from None
 
@@ -42,18 +46,30 @@ def draft(
                 TimeElapsedColumn(), console=err, transient=not sys.stderr.isatty(),
             ) as bars:
                 result = draft_one(ref, settings, force=force, progress=RichProgress(bars, ref.raw))
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (raise_on_sigterm)
+            err.show_cursor(True)  # the bars hid it; a signal while they start up skips their own restore
+            done = exc.result if isinstance(exc, Interrupted) else None
+            if done is not None:
+                report(done)
+            err.print(f"interrupted: {ref.raw}" + ("" if done else " was not drafted"), highlight=False)
+            raise typer.Exit(exc.exit_code if isinstance(exc, Interrupted) else 130) from None
         except PaperdraftError as exc:
             failures += 1
             if len(refs) == 1:
                 raise fail(exc) from None
             err.print(f"[bold red]error:[/] {ref.raw}: {exc}", highlight=False)
             continue
-        out.print(f"{result.status}: {result.path}", highlight=False)
-        if result.status == "merged":
-            out.print(f"  updated: {', '.join(result.updated) or 'nothing'}", highlight=False)
-        if result.kept:
-            out.print(f"  kept as you edited them: {', '.join(result.kept)}", highlight=False)
-        if result.backup:
-            out.print(f"  your previous version is saved at {result.backup}", highlight=False)
+        report(result)
     if failures:
         raise typer.Exit(1)
+
+
+def report(result: DraftResult) -> None:
+    """What happened to one draft, on stdout."""
+    out.print(f"{result.status}: {result.path}", highlight=False)
+    if result.status == "merged":
+        out.print(f"  updated: {', '.join(result.updated) or 'nothing'}", highlight=False)
+    if result.kept:
+        out.print(f"  kept as you edited them: {', '.join(result.kept)}", highlight=False)
+    if result.backup:
+        out.print(f"  your previous version is saved at {result.backup}", highlight=False)

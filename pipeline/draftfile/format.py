@@ -48,7 +48,15 @@ FENCE_LINE = re.compile(r"^---[ \t]*$", re.M)
 FOOTER_START = re.compile(r"^---[ \t]*\n\n\*The summary above was drafted ", re.M)
 # HTML comments and fenced code blocks: a heading inside either is no heading when the Markdown renders.
 COMMENT = re.compile(r"<!--.*?-->", re.S)
-CODE_FENCE = re.compile(r"^(```|~~~)[^\n]*\n.*?(?:^\1[ \t]*$|\Z)", re.S | re.M)
+# A fence closes at a line of the same character, at least as long as the one that opened it; a backtick
+# fence's info string has no backtick (CommonMark). ``CODE_FENCE`` also takes an unclosed fence to the end,
+# ``CLOSED_FENCE`` only a closed one.
+_FENCE = r"^(?P<fence>`{3,}(?=[^`\n]*\n)|~{3,})[^\n]*\n.*?(?:^(?P=fence)(?:(?<=`)`*|(?<=~)~*)[ \t]*$"
+CODE_FENCE = re.compile(_FENCE + r"|\Z)", re.S | re.M)
+CLOSED_FENCE = re.compile(_FENCE + r")", re.S | re.M)
+# What a Markdown reader meets first, in document order: a comment, or a closed fenced code block. A
+# ``<!--`` inside a code block is code, not a comment; a fence inside a comment is no fence.
+COMMENT_OR_FENCE = re.compile(rf"(?P<comment>{COMMENT.pattern})|{CLOSED_FENCE.pattern}", re.S | re.M)
 
 # The pipeline's own flag on a machine-written claim it could not trace to the paper. ``check`` reports each as
 # an error until the author checks the claim and deletes the flag; cleaning machine text keeps them.

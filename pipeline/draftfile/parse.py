@@ -8,12 +8,16 @@ front matter ends and where each section starts and stops.
   (trailing blanks allowed). A byte-order mark and CRLF line ends are ignored.
 - The body is cut into blocks whose texts, joined, give the body back exactly:
   the preamble, one block per ``## `` heading, the critique, and the footer.
-- A heading inside an HTML comment or a fenced code block is not a heading.
+- A heading inside an HTML comment or a fenced code block is not a heading; a
+  ``<!--`` inside a fenced code block is code, not a comment (what a Markdown
+  renderer meets first wins). Publishing drops the same comments this parser
+  skips (:func:`strip_comments`).
 - The critique runs from ``## My critique`` to the footer, over any headings the
   author wrote in it or below it. The footer is the last rule followed by
   paperdraft's footer line.
 - A heading seen before gets a key of its own (``"Results\\n2"``, which no heading
-  can be), so an author's second ``## Results`` is never taken for paperdraft's.
+  can be), so an author's second ``## Results`` is never taken for paperdraft's;
+  so does a heading titled like the preamble's or footer's key.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import yaml
 
 from pipeline.draftfile.format import (
     CODE_FENCE,
-    COMMENT,
+    COMMENT_OR_FENCE,
     CRITIQUE_TITLE,
     FENCE_LINE,
     FOOTER,
@@ -101,9 +105,27 @@ def _blank(match: re.Match) -> str:
     return re.sub(r"[^\n]", " ", match.group(0))
 
 
+def _comments(text: str) -> list[re.Match]:
+    """The HTML comments of ``text`` a Markdown renderer sees: none starts inside a closed fenced code block."""
+    return [m for m in COMMENT_OR_FENCE.finditer(text) if m.group("comment") is not None]
+
+
 def mask(text: str) -> str:
     """HTML comments blanked out (newlines kept), so offsets stay the same."""
-    return COMMENT.sub(_blank, text)
+    return _edit(text, _comments(text), _blank)
+
+
+def strip_comments(text: str) -> str:
+    """``text`` without the HTML comments :func:`mask` blanks out: what a published post keeps."""
+    return _edit(text, _comments(text), lambda m: "")
+
+
+def _edit(text: str, matches: list[re.Match], replace) -> str:
+    out, at = [], 0
+    for m in matches:
+        out += [text[at : m.start()], replace(m)]
+        at = m.end()
+    return "".join(out) + text[at:]
 
 
 def _mask_fences(masked: str) -> str:
@@ -144,7 +166,7 @@ def _blocks(masked: str, start: int) -> list[Block]:
     end = footer.start() if footer else len(masked)
     masked = masked[:start] + _mask_fences(masked[start:end]) + masked[end:]
     cuts: list[tuple[str, str | None, int, int]] = [(PREAMBLE, None, start, start)]
-    seen: dict[str, int] = {}
+    seen: dict[str, int] = {PREAMBLE: 1, FOOTER: 1}  # a "## (preamble)" must not take the preamble's key
     for m in HEADING.finditer(masked, start, end):
         title = m.group(1)
         seen[title] = seen.get(title, 0) + 1

@@ -8,14 +8,15 @@ other status nor see ``Retry-After``, treats an empty first page as "no
 results", and calls ``requests`` without a timeout. Ours goes through the
 gate, backs off (:mod:`pipeline.fetch.retries`), and has a timeout.
 
-The private names used here, ``Client._parse_feed``, ``Client._session`` and
-``arxiv._feed`` (``parse``, ``ParsedFeed``), were read in arxiv
+The private names used here, ``Client._parse_feed`` (called by ``Client._results``),
+``Client._session`` and ``arxiv._feed`` (``parse``, ``ParsedFeed``), were read in arxiv
 ``ARXIV_API_PINNED``; ``check_arxiv_api`` fails loudly at import on any other
 minor version, or when one of them is gone (``tests/test_arxiv_private_api.py``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import threading
 import xml.etree.ElementTree as ET
@@ -35,6 +36,18 @@ PAGE_SIZE = 100  # results per API page; the API allows up to 2000, smaller page
 USER_AGENT = f"paperdraft (arxiv.py/{arxiv.__version__}; python-requests/{requests.__version__})"
 
 
+_FEED_FIELDS = {"header", "results", "malformed", "error"}  # what _fetch_feed_once reads of a ParsedFeed
+
+
+def _names_used(function: object) -> tuple[str, ...]:
+    """The global and attribute names a function's code uses (``self._parse_feed`` gives "_parse_feed")."""
+    return getattr(getattr(function, "__code__", None), "co_names", ())
+
+
+def _field_names(cls: object) -> set[str]:
+    return {f.name for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else set()
+
+
 def check_arxiv_api(version: str = arxiv.__version__) -> None:
     """Raise ImportError unless the installed arxiv has the private API this module overrides, as pinned."""
     minor = ".".join(version.split(".")[:2])
@@ -44,8 +57,10 @@ def check_arxiv_api(version: str = arxiv.__version__) -> None:
                           "Pin arxiv in pyproject.toml, or port this module and bump ARXIV_API_PINNED.")
     missing = [name for name, ok in (
         ("Client._parse_feed", callable(getattr(arxiv.Client, "_parse_feed", None))),
+        ("Client._results calling self._parse_feed", "_parse_feed" in _names_used(getattr(arxiv.Client, "_results", None))),
         ("arxiv._feed.parse", callable(getattr(_feed, "parse", None))),
         ("arxiv._feed.ParsedFeed", hasattr(_feed, "ParsedFeed")),
+        ("ParsedFeed(header, results, malformed, error)", _FEED_FIELDS <= _field_names(getattr(_feed, "ParsedFeed", None))),
         ("Client._session", isinstance(getattr(arxiv.Client(), "_session", None), requests.Session)),
     ) if not ok]
     if not missing and list(inspect.signature(arxiv.Client._parse_feed).parameters)[:2] != ["self", "url"]:

@@ -2,8 +2,9 @@
 
 A key hashes the stage's real inputs (the PDF's content, the arXiv id and version,
 the settings that shape the output, the prompt templates) and the source of every
-module the stage runs (:mod:`pipeline.code_hash`). A change to that code, however
-small, makes new keys: a rerun can never serve output that older code made.
+module the stage and the stages before it run (:mod:`pipeline.code_hash`). A change
+to that code, however small, makes new keys: a rerun can never serve output that
+older code made.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pipeline.code_hash import stage_code_hash
 from pipeline.config import Settings
 from pipeline.hashing import sha256_file, sha256_text
 from pipeline.records import Document, PaperMeta
+from pipeline.summarize.prompts import prompt_hashes
 
 # A stage's output depends on the code of the stages before it too: a chunk of a Document that newer
 # extraction code would make differently is stale, though the PDF is the same.
@@ -38,8 +40,10 @@ def _shape(settings: Settings) -> tuple:
 
 
 def chunk_key(context: TaskRunContext | None, parameters: dict[str, Any]) -> str:
+    """The Document's hash, the title and the settings; and the templates, since a chunk is as long as
+    fits beside the notes prompt (:func:`pipeline.core.chunk_tokens`)."""
     doc: Document = parameters["doc"]
-    return _key("chunk", doc.sha256, parameters["title"], *_shape(parameters["settings"]))
+    return _key("chunk", doc.sha256, parameters["title"], sorted(prompt_hashes().items()), *_shape(parameters["settings"]))
 
 
 def summary_key(context: TaskRunContext | None, parameters: dict[str, Any]) -> str:

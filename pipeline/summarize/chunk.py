@@ -11,6 +11,7 @@ from typing import Any
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from pipeline.errors import ModelError
 from pipeline.records import Chunk, Document, Section
 
 SEPARATORS = ["\n\n", "\n", ". ", "; ", ", ", " ", ""]
@@ -38,7 +39,11 @@ def group_sections(sections: list[Section]) -> list[tuple[Section, list[tuple[in
 def chunk_document(doc: Document, tokenizer: Any, max_tokens: int, overlap: int | None = None) -> list[Chunk]:
     """The summarised body of ``doc`` as chunks of at most ``max_tokens`` tokens."""
     if max_tokens < 16:
-        raise ValueError(f"chunks of {max_tokens} tokens are too small to hold any text")
+        raise ModelError(
+            f"chunks of {max_tokens} tokens are too small to hold any text",
+            hint="the model's context is too small for the prompt; choose a model with a larger context "
+                 "or lower note_tokens",
+        )
     overlap = min(64, max_tokens // 8) if overlap is None else overlap
 
     def count(text: str) -> int:

