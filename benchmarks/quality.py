@@ -43,7 +43,8 @@ def machine_text(sections: dict[str, str]) -> str:
     text = "\n".join(sections.values())
     text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
     text = PAGE_CITE.sub("", text)
-    text = re.sub(r"From the paper[^:\n]*:", "", text)
+    text = re.sub(r"^>\s*—.*$", "", text, flags=re.M)  # a quote's attribution
+    text = re.sub(r"^>\s?", "", text, flags=re.M)
     text = re.sub(r"^\s*- ", "", text, flags=re.M)
     return text.replace("“", "").replace("”", "")
 
@@ -70,12 +71,11 @@ def uncited_sentences(sections: dict[str, str]) -> tuple[int, int]:
     total = uncited = 0
     for text in sections.values():
         text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
-        text = re.sub(r"From the paper[^:\n]*:", "", text)
         for line in text.splitlines():  # a quote is one line; prose lines hold several sentences
             line = line.strip()
-            if re.fullmatch(r"_[^_]+_", line):
-                continue  # the pipeline's own note ("no limitation stated..."), not a claim about the paper
-            if line.startswith("- "):
+            if re.fullmatch(r"_[^_]+_", line) or re.fullmatch(r">\s*(—.*)?", line):
+                continue  # the pipeline's own note ("no limitation stated..."), a quote's attribution or spacer
+            if line.startswith(("- ", "> ")):
                 pieces = [line]
             else:
                 pieces = [sentence for _, sentence in split_sentences(line)]

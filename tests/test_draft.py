@@ -155,7 +155,7 @@ def test_the_footer_says_how_much_was_quoted_and_how_much_the_model_wrote(tmp_pa
         assert words not in footer, footer
 
 
-QUOTE_LINE = re.compile(r"- “[^”\n]+”.*")
+QUOTE_LINE = re.compile(r"> “[^”\n]+”.*")
 WRITTEN_CITE = re.compile(r"\(p\. \d+[^()\n]*\)[.!?]")  # a kept sentence of the model ends with its page
 
 

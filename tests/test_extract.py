@@ -40,6 +40,13 @@ def _doc(stem: str):
     return extract_pdf(CORPUS / "pdfs" / f"{stem}.pdf")
 
 
+def corpus_file_or_skip(relative: str) -> Path:
+    path = CORPUS / relative
+    if not path.exists():
+        pytest.skip(f"corpus file {relative} not present")
+    return path
+
+
 def doc(stem: str):
     corpus_pdf(f"{stem}.pdf")
     return _doc(stem)
@@ -336,6 +343,109 @@ def test_plain_text_title_is_first_line(tmp_path):
     d = extract_text_file(path)
     assert d.title == "My Plain Paper"
     assert kinds(d) == ["front", "abstract", "introduction"]
+
+
+def _raw_text_file(tmp_path, stem: str, pages: list[int]) -> Path:
+    """A .txt of a corpus PDF's raw text (as pdftotext or pypdf give it): stamp, running heads, tables and all."""
+    reader = pypdf.PdfReader(corpus_pdf(f"{stem}.pdf"))
+    path = tmp_path / f"{stem}.txt"
+    path.write_text("\n\n".join(reader.pages[n - 1].extract_text() for n in pages), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("first_lines, title", [
+    ("arXiv:cs/0202009v1 [cs.NE] 11 Feb 2002\n\nEvolving Neural Networks through Augmenting Topologies\n",
+     "Evolving Neural Networks through Augmenting Topologies"),
+    ("arXiv:cs/0202009v1 [cs.NE] 11 Feb 2002\n# Evolving Neural Networks through Augmenting Topologies\n",
+     "Evolving Neural Networks through Augmenting Topologies"),
+    ("layers 1+2n 2n 2n\nlayers # params\n12 768 3072\nDeep Networks with Stochastic Depth\n",
+     "Deep Networks with Stochastic Depth"),
+    (("0\n1 2\nNovember 17, 2014 DRAFT\nPublished as a conference paper at ICLR 2015\n"
+      "BERT: Pre-training of Deep Bidirectional Transformers for\nLanguage Understanding\n"),
+     "BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding"),
+])
+def test_text_file_title_skips_stamp_running_heads_and_table_rows(tmp_path, first_lines, title):
+    path = tmp_path / "paper.txt"
+    path.write_text(first_lines + "Ada Example\n\nAbstract\n\nWe study things.\n\n1 Introduction\n\nHello.\n",
+                    encoding="utf-8")
+    d = extract_text_file(path)
+    assert d.title == title
+    assert kinds(d) == ["front", "abstract", "introduction"]
+
+
+def test_text_file_without_a_title_line_has_no_title(tmp_path):
+    path = tmp_path / "paper.txt"
+    path.write_text("arXiv:1706.03762v5 [cs.CL] 6 Dec 2017\n12 768 3072\n\nAbstract\n\nWe study things.\n")
+    assert extract_text_file(path).title is None  # the file's name stands in (core.paper_meta), not a stamp
+
+
+@pytest.mark.parametrize("stem, pages, title", [
+    ("1803.10963v2", [1, 2], "Attentive Statistics Pooling for Deep Speaker Embedding"),  # the stamp is line 1
+    ("1411.3715v1", [1, 2], "Acoustic Scene Classification"),  # "0", "1 2", "November 17, 2014 DRAFT", stamp
+    ("1412.6980v9", [1], "Adam: A Method for Stochastic Optimization"),  # "Published as a conference paper ..."
+    ("2204.02311v1", [1, 5, 6, 22], "PaLM: Scaling Language Modeling with Pathways"),  # "# of Parameters" on p. 6
+])
+def test_raw_text_of_a_corpus_pdf_gets_its_title(tmp_path, stem, pages, title):
+    assert extract_text_file(_raw_text_file(tmp_path, stem, pages)).title == title
+
+
+def test_table_cells_and_code_comments_in_raw_text_are_no_headings(tmp_path):
+    # PaLM's Table 1 header ("Model Layers # of Heads dmodel / # of Parameters") and the Python comments of
+    # its code samples (p. 22) start with "#": in a .txt they were read as Markdown headings
+    d = extract_text_file(_raw_text_file(tmp_path, "2204.02311v1", [1, 5, 6, 22]))
+    titles = [s.title for s in d.sections]
+    assert {"2 Model Architecture", "2.1 Model Scale Hyperparameters", "2.2 Model Card"} <= set(titles), titles
+    assert not any(t.endswith("of Parameters") or "#" in t or "string" in t or not re.search("[a-z]", t)
+                   for t in titles), titles  # "1.", "# 2.": the comments that number the steps of the code
+    assert "# of Parameters" in full_text(d) and "# Given a string representing musical notes" in full_text(d)
+
+
+@pytest.mark.parametrize("heading", ["# layers # params", "## Model layers # params", "## of Parameters",
+                                     "### '.|' - quarter note, lasts one beat",
+                                     "# Given a string representing musical notes in a"])
+def test_table_header_rows_are_no_markdown_headings(heading):
+    text = f"## 1 Introduction\n\nIt starts.\n\n{heading}\n\nMore of the introduction.\n\n## 2 Method\n\nIt works."
+    sections = split_sections([(1, text)], markdown=True)
+    assert [s.title for s in sections] == ["1 Introduction", "2 Method"]
+    assert heading in sections[0].text
+
+
+def test_table_header_rows_are_no_numbered_headings():
+    pages = [(1, ("Abstract\nWe do things.\n1 Introduction\nIntro text.\n2 Model layers # params\n"
+                  "12 768 3072\n2 Method\nIt works."))]
+    assert [s.title for s in split_sections(pages)] == ["Abstract", "1 Introduction", "2 Method"]
+
+
+def test_a_footnote_between_columns_is_not_glued_into_the_sentence():
+    # two-column BERT, page 6: the left column's footnotes come before the right column in the text,
+    # in the middle of "Given a question and a passage from | Wikipedia containing the answer"
+    text = full_text(doc("1810.04805v2"))
+    assert "Given a question and a passage from Wikipedia containing the answer" in text
+    assert "passage from 9The" not in text and "9The GLUE data set distribution does not include" in text
+    assert "the best non-null span 12The" not in text  # page 7, the same
+    code_gen = corpus_file_or_skip("latex/2102_10535_main.pdf")
+    assert "can take on many forms, from auto-completing lines" in full_text(extract_pdf(code_gen))
+
+
+def test_mid_page_footnote_unit():
+    filler = [f"Line {n} of the column goes on and on with words to fill it up to the end." for n in range(12)]
+    before = [*filler, "8See (10) in https://gluebenchmark.com/faq."]  # the last footnote so far, at a page's foot
+    column = ["The Stanford Question Answering Dataset is a collection of crowd-sourced",
+              "question/answer pairs (Rajpurkar et al., 2016). Given a question and a passage from",
+              "9The GLUE data set distribution does not include the Test",
+              "labels, and we only made a single GLUE evaluation server submission.",
+              "10https://gluebenchmark.com/leaderboard",
+              "Wikipedia containing the answer, the task is to predict the answer text span in the",
+              "passage. Cooling the sample with liquid 3He needs a long time on the",
+              "10Gb link of the 2D detector array that we describe in full here, as a plot of",
+              "75",
+              "80Accuracy of the detector array over the days of the run, as we measured it.",  # an axis, not note 80
+              *filler]
+    text, _ = unwrap([(2, x) for x in strip_page_furniture([before, column])[1]])
+    assert "a passage from Wikipedia containing the answer" in text
+    assert "with liquid 3He needs a long time on the 10Gb link of the 2D detector" in text  # no footnote marks
+    assert text.index("9The GLUE") > text.index("Wikipedia containing") and "10https://gluebenchmark.com" in text
+    assert "as a plot of 75 80Accuracy of the detector" in text
 
 
 def test_sample_paper():

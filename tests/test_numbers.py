@@ -171,3 +171,38 @@ def test_best_match_falls_back_to_shared_word_stems():
                     "Training took three days on eight machines in total.", 4, 4, 40, [(0, 4)])]
     match = PaperIndex(chunks).best_match("Transformers outperformed recurrence-based baselines.")
     assert match is not None and "outperforms" in match.text
+
+
+def test_an_invented_number_sinks_a_sentence_whose_every_word_is_in_the_paper():
+    from pipeline.summarize.evidence import (
+        WEAKLY_SUPPORTED,
+        content_words,
+        is_supported,
+        support,
+    )
+
+    paper = "The big Transformer model achieves a BLEU score of 28.4 on the English-to-German translation task."
+    words, values = content_words(paper), numbers(paper)
+    assert support(paper, words, values) == 1.0 and is_supported(paper, words, values)
+    invented = paper.replace("28.4", "31.7")
+    assert content_words(invented) == words  # only the number is new
+    assert support(invented, words, values) == 0.0
+    assert not is_supported(invented, words, values) and not is_supported(invented, words, values, WEAKLY_SUPPORTED)
+
+
+def test_a_footnote_glued_mid_sentence_is_split_off_and_never_quoted():
+    from pipeline.records import Chunk
+    from pipeline.summarize.evidence import PaperIndex, is_prose, split_sentences
+
+    # a two-column page read in text order: the left column's footnote lands inside the sentence that goes on
+    # in the right column (what a .txt from pdftotext gives; PDF extraction holds such footnotes back)
+    text = ("We compute the weighted mean and the weighted standard deviation of the frame features, where σ denotes "
+            "2This hypothesis, however, is still an open question for speaker embeddings in general. "
+            "Cooling the sample with liquid 3He takes two days over a 10Gb link to the 2D detector array we built.")
+    pieces = [t for _, t in split_sentences(text)]
+    assert pieces[0].endswith("where σ denotes") and pieces[1].startswith("2This hypothesis")
+    assert not is_prose(pieces[1])
+    assert pieces[2].startswith("Cooling the sample with liquid 3He takes two days over a 10Gb link to the 2D")
+    assert is_prose(pieces[2])  # "3He", "10Gb" and "2D" are no footnote marks
+    index = PaperIndex([Chunk(0, "3.1 Pooling", "method", text, 3, 3, 60, [(0, 3)])])
+    assert not any("2This" in s.text or "open question" in s.text for s in index.sentences)

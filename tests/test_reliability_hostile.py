@@ -16,7 +16,7 @@ import yaml
 
 from pipeline.config import Settings, load_settings
 from pipeline.core import draft_one
-from pipeline.draftfile.format import CRITIQUE_HEADING, PLACEHOLDER, TODO_MARK
+from pipeline.draftfile.format import QUOTE_NOTE, CRITIQUE_HEADING, PLACEHOLDER, TODO_MARK
 from pipeline.draftfile.parse import front_and_body as parse
 from pipeline.draftfile.format import CRITIQUE_TITLE as CRITIQUE_KEY, FOOTER, PREAMBLE
 from pipeline.draftfile.parse import split_blocks
@@ -91,6 +91,7 @@ def assert_structure(path: Path) -> str:
     assert not re.search(r"<\s*(script|iframe|img|style)", body, re.I), "a tag from the paper, even in a comment"
     errors = {f.message.split(":")[0] for f in check_file(path, 80) if f.severity == "error"}
     errors.discard("unverified claim")  # the pipeline's own flags on what the model wrote, for the author to check
+    errors.discard("quotes from the paper")  # its notes above quotes, for the author to reword or keep
     assert errors == {"the critique has 0 words of your own; write at least 80 (comments and quotes do not count)",
                       f"the critique still holds the {TODO_MARK} placeholder"}
     return body
@@ -132,7 +133,7 @@ def test_hostile_model_output_cannot_break_the_structure(tmp_path: Path, tiny_ba
     path = _draft(tmp_path, "hostile-model", backend=HostileModel(tiny_backend))
     body = assert_structure(path)
     prose = [line for line in body.splitlines() if "91.5 accuracy on 12 benchmarks" in line and not
-             line.startswith("- “")]
+             line.startswith("> “")]
     assert prose, "the model's own text did not reach the draft"
     assert all("&lt;script>" in line for line in prose)
 
@@ -140,7 +141,7 @@ def test_hostile_model_output_cannot_break_the_structure(tmp_path: Path, tiny_ba
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_posts_of_a_hostile_paper_carry_no_live_html(fmt: str, tmp_path: Path, tiny_model_dir: Path):
     path = _draft(tmp_path, str(tiny_model_dir))
-    path.write_text(path.read_text().replace(PLACEHOLDER, GOOD))
+    path.write_text(path.read_text().replace(PLACEHOLDER, GOOD).replace(QUOTE_NOTE + "\n", ""))  # quotes kept
     critique = read_draft(path)
     critique = critique.text[critique.critique.start : critique.critique.end]
     result = publish(path, tmp_path / "blog", fmt, load_settings(), today=DAY)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+
+from pipeline.draftfile.format import QUOTE_NOTE
 from typing import Callable
 
 import pytest
@@ -89,7 +91,7 @@ def test_invented_numbers_and_filler_are_dropped_and_the_paper_quoted_instead():
     summary = Summarizer(ScriptedBackend(invent)).summarize(META, _chunks())
     for heading, text in summary.sections.items():
         assert "97.5" not in text and "Here are" not in text, heading
-        assert "From the paper" in text and "“" in text
+        assert QUOTE_NOTE in text and "\n> “" in text  # quoted, under the note that asks for the author's words
     assert re.search(r"“[^”]*28\.4[^”]*” \(p\. 3, §Results\)", summary.sections["Results"])
     assert all(note == "" for note in summary.notes)  # the map notes were unsupported too
 

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Literal
 
-from pipeline.draftfile.format import CRITIQUE_HEADING, FLAG_LOOSE, PLACEHOLDER, TODO_MARK
+from pipeline.draftfile.format import CRITIQUE_HEADING, FLAG_LOOSE, PLACEHOLDER, QUOTE_NOTE_LOOSE, TODO_MARK
 from pipeline.draftfile.parse import DraftFile, read_draft
 
 Severity = Literal["error", "warning"]
@@ -127,6 +127,15 @@ def unverified_findings(doc: DraftFile, at: Callable[..., Finding]) -> list[Find
             for m in FLAG_LOOSE.finditer(doc.text, doc.body_start, end)]
 
 
+def quote_findings(doc: DraftFile, at: Callable[..., Finding]) -> list[Finding]:
+    """Each note above quotes of the paper is an error, like ``TODO(author)``: the post must carry the author's
+    words, or quotes the author chose to keep (by deleting the note), never the tool's instruction."""
+    end = doc.critique.at if doc.critique else len(doc.text)
+    return [at(m.start(), "error", "quotes from the paper: put them in your own words, or delete this note "
+                                   "to publish them as quotes")
+            for m in QUOTE_NOTE_LOOSE.finditer(doc.text, doc.body_start, end)]
+
+
 def check_draft(doc: DraftFile, min_words: int) -> list[Finding]:
     """Every finding for one draft, in file order."""
     at = lambda offset, severity, message: Finding(str(doc.path), *doc.line_col(offset), severity, message)  # noqa: E731
@@ -161,6 +170,7 @@ def check_draft(doc: DraftFile, min_words: int) -> list[Finding]:
         if doc.footer is None:
             out.append(at(doc.critique.at, "warning", "no footer naming the model that drafted the summary"))
     out.extend(unverified_findings(doc, at))
+    out.extend(quote_findings(doc, at))
     return sorted(out, key=lambda f: (f.line, f.col))
 
 

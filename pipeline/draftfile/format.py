@@ -65,6 +65,20 @@ FLAG = re.compile(r"<!-- unverified: [^<>\n]{1,100} -->")
 FLAG_LOOSE = re.compile(r"<!--\s*unverified:\s*(.*?)\s*-->", re.S | re.I)  # as an author may have retyped it
 
 
+# Above the paper's sentences that the pipeline quoted where the model wrote too little that holds. It is an
+# instruction, like ``TODO(author)``: ``check`` reports each as an error. The author puts the quotes in their own
+# words, or deletes the note to publish them as they are: as block quotes that cite the page and name the paper.
+QUOTE_NOTE = "<!-- quoted from the paper: put it in your own words, or delete this note to publish the quotes -->"
+QUOTE_NOTE_LOOSE = re.compile(r"<!--\s*quoted from the paper\b.*?-->", re.S | re.I)
+PIPELINE_NOTE = re.compile(f"{FLAG.pattern}|{re.escape(QUOTE_NOTE)}")  # what cleaning machine text keeps
+
+
+def quote_block(quotes: list[tuple[str, str]], paper: str) -> str:
+    """The paper's sentences, each with its cite, as one block quote under the note, attributed to ``paper``."""
+    lines = [f"> “{text}” ({cite})" if cite else f"> “{text}”" for text, cite in quotes]
+    return QUOTE_NOTE + "\n" + "\n>\n".join(lines) + (f"\n>\n> — {paper}" if paper else "")
+
+
 def flag(reason: str) -> str:
     """The inline flag for a claim the author must check: ``<!-- unverified: reason -->``."""
     return f"{FLAG_PREFIX}{reason} -->"

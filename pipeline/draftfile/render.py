@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import yaml
 
-from pipeline.draftfile.format import CRITIQUE_HEADING, FLAG, GUIDE, PLACEHOLDER, footer
+from pipeline.draftfile.format import CRITIQUE_HEADING, GUIDE, PIPELINE_NOTE, PLACEHOLDER, footer
 from pipeline.hashing import sha256_text
 from pipeline.records import PaperMeta, Summary
 
@@ -47,8 +47,8 @@ def clean_machine_text(text: str) -> str:
         line = re.sub(r"^(?:\s*#)+\s*", "", line)  # a heading would break the draft's structure
         if re.fullmatch(r"\s*(?:-+|=+|```.*|~~~.*)\s*", line):  # a fence, a rule, or a setext underline
             continue
-        flags = FLAG.findall(line)  # the pipeline's own flags survive; anything else is made inert
-        line = inert(FLAG.sub("\0", line)).replace("TODO", "To-do")
+        flags = PIPELINE_NOTE.findall(line)  # the pipeline's own flags and notes survive; the rest is made inert
+        line = inert(PIPELINE_NOTE.sub("\0", line)).replace("TODO", "To-do")
         for flag in flags:
             line = line.replace("\0", flag, 1)
         lines.append(line.rstrip())

@@ -10,6 +10,10 @@ FOOTNOTE = "\x00"  # marks a footnote line in cleaned page text (control charact
 FOOTNOTE_START = re.compile(r"^(?:[∗†‡§¶*]+ ?|\d{1,2}(?=[A-Z][a-z]|https?:|www\.))\S")
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 _END = re.compile(r"[.!?:][\"'”’)\]]?\d?$")
+FULL_LINE_PERCENTILE = 0.8  # a page's full line length: most lines are full, a few long ones are equations
+SHORT_LINE = 0.85  # of the full length: a line that ends a sentence and is shorter than this ends a paragraph
+DEFAULT_LINE_CHARS = 80  # the full line length on a page without lines to measure it
+COMPOUND_PART_CHARS = 3  # both halves of "attention-" + "based" are words this long at least to stay a compound
 _BULLET = re.compile(r"^([•◦▪·∙\-*–]|\((?:\d{1,2}|[a-z]|[ivx]{1,4})\)|\[\d+\])\s")
 
 
@@ -39,7 +43,7 @@ def join_hyphen(left: str, right: str, vocab: tuple[set[str], set[str]] = (set()
     elif f"{head[1]}-{tail[0]}".lower() in hyphenated or "-" in head[1] or "-" in tail[0]:
         keep = True
     else:  # no evidence: two real words make a compound ("attention-based"), else a syllable break
-        keep = all(len(p) >= 3 and p.lower() in plain for p in (head[1], tail[0]))
+        keep = all(len(p) >= COMPOUND_PART_CHARS and p.lower() in plain for p in (head[1], tail[0]))
     return left + right if keep else left[:-1] + right
 
 
@@ -49,7 +53,7 @@ def full_widths(lines: list[tuple[int, str]]) -> dict[int, int]:
     for page, line in lines:
         if line:
             widths.setdefault(page, []).append(len(line))
-    return {p: sorted(w)[int(0.8 * (len(w) - 1))] for p, w in widths.items()}
+    return {p: sorted(w)[int(FULL_LINE_PERCENTILE * (len(w) - 1))] for p, w in widths.items()}
 
 
 def unwrap(lines: list[tuple[int, str]], vocab: tuple[set[str], set[str]] = (set(), set()),
@@ -93,7 +97,7 @@ def unwrap(lines: list[tuple[int, str]], vocab: tuple[set[str], set[str]] = (set
         if not parts:
             sep = ""
         elif prev == "\n\n" or _BULLET.match(line) or (
-                not blank_only and _END.search(prev) and len(prev) < 0.85 * full.get(page, 80)):
+                not blank_only and _END.search(prev) and len(prev) < SHORT_LINE * full.get(page, DEFAULT_LINE_CHARS)):
             sep = "\n\n"
             flush()
         else:

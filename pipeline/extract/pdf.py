@@ -15,7 +15,7 @@ from pathlib import Path
 
 
 from pipeline.errors import ExtractionError
-from pipeline.extract.front_page import FirstPage
+from pipeline.extract.front_page import MIN_TITLE_CHARS, FirstPage
 from pipeline.extract.page_text import clean_chars, strip_page_furniture
 from pipeline.extract.pdf_reader import MAX_STREAM_BYTES, open_limited
 from pipeline.extract.sections import split_sections
@@ -26,6 +26,9 @@ from pipeline.records import Document
 log = logging.getLogger(__name__)
 
 FRONT_PIECES = 40  # text pieces of pages 1-2 that title and author detection looks at
+FRONT_PAGES = 2  # the title is on page 1, or page 2 after a cover page (1411.3715)
+UNREADABLE_SHARE = 0.5  # unreadable pages this share of the paper (or pages 1-2): no draft, an error instead
+GARBLED_SHARE = 0.5  # of the unreadable pages mostly U+FFFD: the error says the fonts lack a Unicode map
 
 def describe_pages(pages: list[int]) -> str:
     """[1, 2, 3, 7] -> "1-3, 7"."""
@@ -42,7 +45,7 @@ def _meaningful(value) -> str | None:
     """A metadata value (the PDF's /Title, /Author) worth using: not a placeholder or a file name."""
     value = " ".join(clean_chars(str(value or "")).split())
     bad = re.search(r"^(untitled|unknown|none|title)$|\.(pdf|tex|dvi|docx?|ps)$|^microsoft word", value, re.I)
-    return value if len(value) >= 4 and not bad else None
+    return value if len(value) >= MIN_TITLE_CHARS and not bad else None
 
 
 def extract_pdf(path: str | Path, on_page: Callable[[int, int], None] | None = None) -> Document:
@@ -58,7 +61,8 @@ def extract_pdf(path: str | Path, on_page: Callable[[int, int], None] | None = N
         pages, reasons = [], {}
         count = len(pdf.reader.pages)
         for number in range(1, count + 1):
-            lines, why = pdf.page_lines(number, first if number <= 2 and len(first.pieces) < FRONT_PIECES else None)
+            front = number <= FRONT_PAGES and len(first.pieces) < FRONT_PIECES
+            lines, why = pdf.page_lines(number, first if front else None)
             pages.append(lines)
             if why:
                 reasons[number] = why
@@ -86,7 +90,8 @@ def extract_pdf(path: str | Path, on_page: Callable[[int, int], None] | None = N
 def _check_text_layer(path: Path, data: bytes, count: int, reasons: dict[int, str]) -> None:
     """Raise when the unreadable pages are most of the paper (or its first two); a few are let through."""
     unreadable = sorted(reasons)
-    if not unreadable or not (len(unreadable) * 2 >= count or unreadable[:2] == [1, 2]):
+    front_lost = unreadable[:FRONT_PAGES] == list(range(1, FRONT_PAGES + 1))
+    if not unreadable or not (len(unreadable) >= UNREADABLE_SHARE * count or front_lost):
         return
     over = [p for p in unreadable if reasons[p] == "limits"]
     if over:
@@ -95,7 +100,7 @@ def _check_text_layer(path: Path, data: bytes, count: int, reasons: dict[int, st
             f"(more than {MAX_STREAM_BYTES >> 20} MiB from one stream, or too deeply nested)",
             "it may be a decompression bomb; get a fresh copy")
     garbled = [p for p in unreadable if reasons[p] == "undecodable"]
-    if len(garbled) * 2 >= len(unreadable):
+    if len(garbled) >= GARBLED_SHARE * len(unreadable):
         raise ExtractionError(
             f"{path}: the text of pages {describe_pages(garbled)} of {count} cannot be decoded (mostly U+FFFD)",
             "its fonts have no Unicode map: run OCR (e.g. ocrmypdf --force-ocr) or get another copy")

@@ -27,6 +27,7 @@ MAX_PAGES = 1000
 
 
 MIN_PAGE_CHARS = 40  # fewer non-space characters than this: the page has no usable text
+UNDECODABLE_SHARE = 0.5  # a page more U+FFFD than this is set in fonts without a Unicode map: "undecodable"
 
 
 # What one PDF may cost, so a hostile file (a decompression bomb, a page that replays a huge form
@@ -106,7 +107,7 @@ def _page_lines(page, deadline: float, visitor=None) -> tuple[list[str], str | N
         raw = ""
     lines = remove_stamp([" ".join(x.split()) for x in clean_chars(raw).split("\n")])
     lines = [x for x in lines if x]
-    if raw.count("\ufffd") > 0.5 * max(len(raw.strip()), 1):
+    if raw.count("\ufffd") > UNDECODABLE_SHARE * max(len(raw.strip()), 1):
         return lines, "undecodable"
     return lines, "empty" if sum(len(x.replace(" ", "")) for x in lines) < MIN_PAGE_CHARS else None
 

@@ -45,17 +45,49 @@ def keyword_kind(title: str) -> str | None:
     return next((kind for kind, pattern in _KINDS if re.search(pattern, low)), None)
 
 
+HEADING_MAX_CHARS = 100  # a heading is a short line; longer ones are sentences or captions
+HEADING_MAX_WORDS = 14  # "Quantum Criticality for Extended Nodes on a Bethe Lattice ..." is about the longest
+HEADING_MAX_COMMAS = 2  # "Comparison of BERT, ELMo, and OpenAI GPT"; more is a list or an author line
+LETTER_SHARE = 0.6  # of a heading's or title's non-space characters; below it is an equation or a table row
+SMALL_WORD_CHARS = 3  # words this short may stay lower case in a Title Case heading ("of", "and", "for")
+# How far a heading's number may run ahead of the last one: 2 lets one heading be missed (lost on a figure
+# page) where the heading is Title Case or a subsection; a sentence-case top-level "3 Results" must follow at once.
+MAX_NUMBER_STEP = 2
+SHORT_TITLE_WORDS = 6  # an appendix heading this short needs no Title Case ("A Proofs of the lemmas")
+NUMBERED_PAPER = 2  # numbered headings found: from then on the paper is numbered and a bare "Results" is a table cell
+WRAP_LINES = 3  # a heading wraps onto at most this many more lines ...
+WRAP_LINE_CHARS = 60  # ... each shorter than this; a longer one is running text
+# A bare "#" (number of), "%", "±" or "|" is a table's column header or cell, never a word of a heading:
+# "Model Layers # of Heads", "layers # params".
+_TABLE_CELL = re.compile(r"(?:^|\s)[#%±|](?:\s|$)")
+
+
+def reads_like_title(text: str) -> bool:
+    """The shape of a heading or a title, at any length: mostly letters, not a sentence (no end stop),
+    a reference ("et al"), a list of names, a table header ("layers # params") or a fragment ("of Parameters")."""
+    words = text.split()
+    if not words or text[-1] in ".,;=" or "et al" in text or text.count(",") > HEADING_MAX_COMMAS:
+        return False
+    if _TABLE_CELL.search(text) or words[0] in STOP_WORDS:  # a lower-case "of", "and": a piece of a longer line
+        return False
+    return sum(c.isalpha() for c in text) >= LETTER_SHARE * sum(not c.isspace() for c in text)
+
+
 def _title_ok(title: str, strict: bool = False) -> bool:
     words = title.split()
-    if not words or len(title) > 100 or len(words) > 14 or title[-1] in ".,;=" or "et al" in title \
-            or title.count(",") > 2:
-        return False
-    if sum(c.isalpha() for c in title) < 0.6 * sum(not c.isspace() for c in title):
+    if len(title) > HEADING_MAX_CHARS or len(words) > HEADING_MAX_WORDS or not reads_like_title(title):
         return False
     if strict:  # lettered/skipping headings: Title Case or UPPER CASE, no years
-        big = [w for w in words if len(w) > 3 and w[0].isalpha()]
+        big = [w for w in words if len(w) > SMALL_WORD_CHARS and w[0].isalpha()]
         return not re.search(r"\b(19|20)\d\d\b", title) and all(w[0].isupper() for w in big)
     return True
+
+
+def _markdown_title_ok(title: str) -> bool:
+    """A "#" line is a heading only if it reads like one: in a .txt made from a PDF, "#" also starts a table's
+    "# of Parameters" and a code sample's comments ("# Given a string representing musical notes in a")."""
+    words = title.split()
+    return _title_ok(title) and bool(re.search(r"\w", words[0])) and words[-1] not in STOP_WORDS
 
 
 class _Numbering:
@@ -90,33 +122,33 @@ class _Numbering:
             return None
         if head.isalpha():
             if not appendix_mode or re.search(r"\b[A-Z]\.\s", title) or not (
-                    _title_ok(title, strict=True) or len(title.split()) <= 6):
+                    _title_ok(title, strict=True) or len(title.split()) <= SHORT_TITLE_WORDS):
                 return None
-            if not rest and 1 <= ord(head) - ord(self.letter) <= 2:
+            if not rest and 1 <= ord(head) - ord(self.letter) <= MAX_NUMBER_STEP:
                 self.letter, self.letter_path = head, ()
                 return 1
             parts = tuple(map(int, rest))
-            if rest and head == self.letter and self._next(self.letter_path, parts, 2):
+            if rest and head == self.letter and self._next(self.letter_path, parts, MAX_NUMBER_STEP):
                 self.letter_path = parts
                 return 1 + len(parts)
             return None
         parts = (int(head), *map(int, rest))
         if self.letter != "@" or self.roman or (self.dot is not None and dot != self.dot):
             return None
-        slack = 2 if len(parts) > 1 or _title_ok(title, strict=True) else 1
+        slack = MAX_NUMBER_STEP if len(parts) > 1 or _title_ok(title, strict=True) else 1
         if self._next(self.path, parts, slack) or (not self.path and parts == (0,)):
             self.path, self.dot = parts, dot
             return len(parts)
         return None
 
 
-def _continue_title(title: str, following: list[str]) -> tuple[str, int]:
+def continue_title(title: str, following: list[str]) -> tuple[str, int]:
     """Join a heading's wrapped continuation lines ("Comparison of BERT, ELMo, and" + "OpenAI GPT")."""
     used = 0
-    for line in following[:3]:
+    for line in following[:WRAP_LINES]:
         last = re.sub(r"\W", "", title.split()[-1].lower()) if title.split() else ""
         wraps = last in STOP_WORDS or title.endswith((",", "-")) or (title.isupper() and line.isupper())
-        if not wraps or len(line) > 60 or NUMBERED_HEADING.match(line) or line.endswith("."):
+        if not wraps or len(line) > WRAP_LINE_CHARS or NUMBERED_HEADING.match(line) or line.endswith("."):
             break
         title, used = f"{title} {line.strip()}", used + 1
     return title, used
@@ -129,12 +161,14 @@ def _heading(lines: list[tuple[int, str]], i: int, numbering: _Numbering, append
     if markdown and re.match(r"#{1,6}\s", line):
         title = line.lstrip("#").strip()
         m = NUMBERED_HEADING.match(title)
+        if not _markdown_title_ok(m["title"] if m else title):
+            return None
         depth = len(m["num"].split(".")) if m and not m["num"].isalpha() else 1
         return title, depth, 0, "", keyword_kind(m["title"] if m else title), False
     if KEYWORD_HEADING.match(line) or (_APPENDIX_LINE.match(line) and _title_ok(line)):
-        if numbered >= 2 and not _SPECIAL.match(line):  # a numbered paper: "Results" alone is a table cell
+        if numbered >= NUMBERED_PAPER and not _SPECIAL.match(line):  # a numbered paper: "Results" alone is a table cell
             return None
-        title, used = _continue_title(line.rstrip(":"), [x for _, x in lines[i + 1:]])
+        title, used = continue_title(line.rstrip(":"), [x for _, x in lines[i + 1:]])
         return title, 1, used, "", keyword_kind(title), False
     m = RUN_IN_HEADING.match(line)
     if m and (m[1].lower().startswith("ack") or numbered == 0):
@@ -142,7 +176,7 @@ def _heading(lines: list[tuple[int, str]], i: int, numbering: _Numbering, append
     m = NUMBERED_HEADING.match(line)
     if not m or not _title_ok(m["title"]):
         return None
-    title, used = _continue_title(m["title"], [x for _, x in lines[i + 1:]])
+    title, used = continue_title(m["title"], [x for _, x in lines[i + 1:]])
     depth = numbering.accept(m["num"], m["dot"], title, appendix_mode)
     if depth is None:
         return None
@@ -151,8 +185,8 @@ def _heading(lines: list[tuple[int, str]], i: int, numbering: _Numbering, append
 
 def split_sections(pages: list[tuple[int, str]], markdown: bool = False) -> list[Section]:
     """Find the headings in cleaned page texts (one line each) and split the paper into sections of
-    running text. With ``markdown`` (text files), lines starting with "#" are headings too, and
-    only blank lines end paragraphs."""
+    running text. With ``markdown`` (text files), lines starting with "#" are headings too (when
+    they read like one: not a table's "# params" or a code comment), and only blank lines end paragraphs."""
     lines = [(page, line.strip()) for page, text in pages for line in text.split("\n")]
     numbering = _Numbering()
     heads: list[tuple[str, str]] = [("Front matter", "front")]

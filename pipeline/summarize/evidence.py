@@ -29,7 +29,11 @@ _ABBREV = r"(?<!\bet al\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bFig\.)(?<!\bEq\.)(?<!\
 # A footnote glued to the sentence before it starts with its mark: "... sequences. 5The final model ...";
 # three letters at least, so "3He" and "10Gb" are not taken for one.
 _FOOTNOTE_MARK = r"\d{1,2}[A-Z][a-z]{2,}"
-SENTENCE_END = re.compile(_ABBREV + r"(?<=[.!?])\s+(?=[A-Z(\[\"“]|" + _FOOTNOTE_MARK + ")")
+# One glued in mid-sentence, where a two-column page's left column ends ("where σ denotes 2This hypothesis,
+# however, ..."): after a word, its mark glued to a whole word with a vowel, so "a 10Gbps link" is not one either.
+_MID_FOOTNOTE_MARK = r"\d{1,2}(?=[A-Z][a-z]{2,}\s)(?=[A-Z][a-z]*[aeiouy])"
+SENTENCE_END = re.compile(_ABBREV + r"(?<=[.!?])\s+(?=[A-Z(\[\"“]|" + _FOOTNOTE_MARK + ")"
+                          r"|(?<=[^\W\d_])\s+(?=" + _MID_FOOTNOTE_MARK + ")")
 FOOTNOTE_TEXT = re.compile("^" + _FOOTNOTE_MARK)
 # A number as papers write it: 1,024  28.4  15 %  2.4x  2.4×  1e-4  2.5 × 10^-3  10^-4  10−4 (a flattened
 # superscript). Never a piece of a longer number or word: no "15" out of "2015", no "3" out of "0.3".
@@ -50,6 +54,9 @@ FILLER = re.compile(
 )
 
 
+CITE_SECTION_CHARS = 40  # a cite names an unnumbered section by its first this many characters (PAGE_CITE reads them)
+
+
 @dataclass(frozen=True)
 class KeySentence:
     text: str
@@ -62,7 +69,8 @@ class KeySentence:
     def cite(self, paged: bool = True) -> str:
         """Where the sentence is, for the author: "p. 4, §3.2", or "§Method" for a file without pages."""
         number = re.match(r"^(?:[IVX]+|[A-Z]|\d+)(?:\.\d+)*\.?(?=\s)", self.section)  # 3.2, A.1, III
-        where = f"§{number.group(0).rstrip('.')}" if number else (f"§{self.section[:40]}" if self.section else "")
+        where = f"§{number.group(0).rstrip('.')}" if number else (
+            f"§{self.section[:CITE_SECTION_CHARS]}" if self.section else "")
         parts = ([f"p. {self.page}"] if paged and self.page else []) + ([where] if where else [])
         return ", ".join(parts)
 
@@ -84,16 +92,30 @@ GLUED = re.compile(r"(?<![/.\w-])[a-z]{23,}")  # longer than "electroencephalogr
 NUMBER_TOKEN = re.compile(r"[(\[]*[-+−]?\d[\d.,]*[%x×]?[)\],.;:]*")
 
 
+# What is_prose lets through: policy numbers, tuned on the corpus papers' real sentences (tests/test_numbers.py).
+MIN_QUOTE_CHARS = 40  # shorter is a heading, a label or a fragment, too little to quote
+MAX_QUOTE_CHARS = 400  # longer is run-together table cells or several sentences the splitter missed
+TABLE_CITATIONS = 3  # this many "[23]" cites with this many decimals: a results table that cites its baselines
+TABLE_DECIMALS = 3
+MIN_LETTER_SHARE = 0.65  # letters and spaces; a results sentence dense with numbers still has more than this
+MIN_PROSE_WORDS = 6  # words of four letters or more: fewer is a caption, a heading or a table row
+MAX_MATH_SHARE = 0.2  # tokens that are math symbols or one-letter variables: more is a flattened equation
+MAX_FIGURE_SHARE = 0.35  # tokens that are bare numbers: more is axis ticks or table cells
+MAX_NUMBER_RUN = 2  # bare numbers in a row; three ("70 75 80") are a figure's axis or a table row
+MIN_MATH_SYMBOLS = 2  # math symbols any sentence may have ("x = 3", "n × d") ...
+CHARS_PER_MATH_SYMBOL = 60  # ... or one for every this many characters, if more: more is an equation
+
+
 def is_prose(sentence: str) -> bool:
     """A sentence worth quoting: not a table row, an equation, figure labels or a stray heading."""
-    if not 40 <= len(sentence) <= 400:
+    if not MIN_QUOTE_CHARS <= len(sentence) <= MAX_QUOTE_CHARS:
         return False
     letters = sum(c.isalpha() or c == " " for c in sentence)
     # results sentences are dense with numbers ("scored 29.7 ROUGE-1 and 7.9 ROUGE-2 ..."): allow them,
     # while table rows and equations, with few real words, stay out
-    if len(CITATION.findall(sentence)) >= 3 and len(DECIMAL.findall(sentence)) >= 3:
+    if len(CITATION.findall(sentence)) >= TABLE_CITATIONS and len(DECIMAL.findall(sentence)) >= TABLE_DECIMALS:
         return False  # rows of a results table that cites its baselines ("Luong et al. (2015) [23] 93.0")
-    if letters / len(sentence) <= 0.65 or len(WORD.findall(sentence)) < 6:
+    if letters / len(sentence) <= MIN_LETTER_SHARE or len(WORD.findall(sentence)) < MIN_PROSE_WORDS:
         return False
     if FOOTNOTE_TEXT.match(sentence):  # an aside at the foot of the page, not the paper's argument
         return False
@@ -107,8 +129,9 @@ def is_prose(sentence: str) -> bool:
     for token in tokens:
         run = run + 1 if NUMBER_TOKEN.fullmatch(token) and not token.endswith(",") else 0
         ticks = max(ticks, run)
-    return (math <= 0.2 * len(tokens) and figures <= 0.35 * len(tokens) and ticks < 3
-            and len(MATH.findall(sentence)) <= max(2, len(sentence) // 60))
+    return (math <= MAX_MATH_SHARE * len(tokens) and figures <= MAX_FIGURE_SHARE * len(tokens)
+            and ticks <= MAX_NUMBER_RUN
+            and len(MATH.findall(sentence)) <= max(MIN_MATH_SYMBOLS, len(sentence) // CHARS_PER_MATH_SYMBOL))
 
 
 def _canonical(match: re.Match) -> str:
@@ -132,7 +155,7 @@ def numbers(text: str) -> set[str]:
     return {value for _, _, value in number_spans(text)}
 
 
-PAGE_CITE = re.compile(r"\((?:p\. \d+)?(?:, )?(?:§[^()\n]{1,40})?\)")
+PAGE_CITE = re.compile(rf"\((?:p\. \d+)?(?:, )?(?:§[^()\n]{{1,{CITE_SECTION_CHARS}}})?\)")
 
 
 def unsupported_number_spans(text: str, paper_numbers: set[str]) -> list[tuple[int, int, str]]:
@@ -154,18 +177,28 @@ def flag_unverified(text: str, paper_numbers: set[str]) -> str:
     return "".join(out) + text[last:]
 
 
+STEM_CHARS = 6  # a word's first six letters stand for it: "outperforms" and "outperformed" agree
+
+
 def _stem(word: str) -> str:
-    return word.lower()[:6]
+    return word.lower()[:STEM_CHARS]
 
 
 def content_words(text: str) -> set[str]:
     return {_stem(w) for w in WORD.findall(text) if w.lower() not in ENGLISH_STOP_WORDS}
 
 
+LOOP_MIN_TOKENS = 8  # a shorter sentence repeats a word or two by nature ("the ... of the ...")
+LOOP_DISTINCT_SHARE = 0.5  # fewer distinct words than this share of its words: the sentence says one thing twice
+
+
 def is_repetitive(sentence: str) -> bool:
     """A small model's loop: "Generalized Low Rank Models Generalized Low Rank Models ..."."""
     tokens = re.findall(r"\w+", sentence.lower())
-    return len(tokens) >= 8 and len(set(tokens)) < 0.5 * len(tokens)
+    return len(tokens) >= LOOP_MIN_TOKENS and len(set(tokens)) < LOOP_DISTINCT_SHARE * len(tokens)
+
+
+MIN_CONTENT_WORDS = 3  # fewer and a sentence says too little to check ("It works well."): never supported
 
 
 def support(sentence: str, source_words: set[str], source_numbers: set[str]) -> float:
@@ -174,7 +207,7 @@ def support(sentence: str, source_words: set[str], source_numbers: set[str]) -> 
     if numbers(sentence) - source_numbers or is_repetitive(sentence):
         return 0.0
     words = content_words(sentence)
-    if len(words) < 3:
+    if len(words) < MIN_CONTENT_WORDS:
         return 0.0
     return len(words & source_words) / len(words)
 
@@ -205,7 +238,7 @@ class PaperIndex:
             prose = [(o, t) for o, t in pieces if is_prose(t)]
             current = []
             # a chunk of tables and equations has no prose: rank its pieces anyway, so it is not skipped
-            for offset, text in prose or [(o, t[:400]) for o, t in pieces if WORD.search(t)]:
+            for offset, text in prose or [(o, t[:MAX_QUOTE_CHARS]) for o, t in pieces if WORD.search(t)]:
                 current.append(text)
                 if text in seen or any(earlier.endswith(text) for earlier in previous):  # each sentence once
                     continue

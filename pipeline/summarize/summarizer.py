@@ -39,6 +39,7 @@ from pipeline.summarize.evidence import (
     support,
     weak_support_flag,
 )
+from pipeline.draftfile.format import quote_block
 from pipeline.records import Chunk, PaperMeta, Summary
 from pipeline.summarize.model import Backend, Messages
 from pipeline.summarize.prompts import prompt_hashes, render
@@ -58,6 +59,15 @@ def _messages(user: str) -> Messages:
 def note_overhead(backend: Backend, title: str) -> int:
     """Tokens a notes prompt takes besides the chunk text."""
     return backend.prompt_tokens(_messages(render("notes", title=title, section="Introduction", text="")))
+
+
+def paper_name(meta: PaperMeta) -> str:
+    """How a quote names its paper: "*Attention Is All You Need* (Vaswani et al.)"."""
+    title = " ".join(meta.title.split())
+    if not meta.authors:
+        return f"*{title}*"
+    surname = meta.authors[0].split()[-1] if meta.authors[0].split() else meta.authors[0]
+    return f"*{title}* ({surname}{' et al.' if len(meta.authors) > 1 else ''})"
 
 
 def _with_cite(sentence: str, cite: str) -> str:
@@ -199,11 +209,13 @@ class Summarizer:
             prompts.append(self._fitted(build, lines, budget))  # the notes go first, then the last evidence
         return prompts
 
-    def compose(self, blog: BlogSection, text: str, evidence: list[KeySentence], notes: str) -> str:
+    def compose(self, blog: BlogSection, text: str, evidence: list[KeySentence], notes: str, paper: str = "") -> str:
         """Keep the generated sentences the evidence supports, cite their pages; quote the paper where too few hold.
 
         A sentence its evidence only partly holds (``WEAKLY_SUPPORTED``) stays, flagged for the author;
-        one it does not hold, or with a number the paper lacks, is dropped.
+        one it does not hold, or with a number the paper lacks, is dropped. A last pass flags any number
+        the paper lacks in what the model wrote. Quotes go in a block quote attributed to ``paper``, under the
+        note that asks the author to put them in their own words (or keep them as quotes).
         """
         index = self.index
         source = " ".join(s.text for s in evidence) + " " + notes
@@ -232,14 +244,15 @@ class Summarizer:
             return _with_cite(sentence, where) + ("" if strong else " " + weak_support_flag(where))
 
         if cited:
-            parts.append(" ".join(written(*c) for c in cited))
+            text = " ".join(written(*c) for c in cited)
+            # a safety net: no number the paper lacks reaches the draft unflagged
+            parts.append(flag_unverified(text, index.paper_numbers) if index else text)
             self.written += len(cited)
         strong = [s for s, ok in kept if ok]
         if len(strong) < blog.quotes and evidence:
             quotes = sorted(evidence, key=lambda s: -s.score)[: blog.quotes - len(strong) + 1]
             quotes = sorted(quotes, key=evidence.index)
-            label = "From the paper:" if strong else "From the paper (put it in your own words):"
-            parts.append(label + "\n\n" + "\n".join(f"- “{s.text}” ({s.cite(paged)})" for s in quotes))
+            parts.append(quote_block([(s.text, s.cite(paged)) for s in quotes], paper))
             self.quoted += len(quotes)
         return "\n\n".join(parts)
 
@@ -252,9 +265,7 @@ class Summarizer:
                 continue
             text = next(texts)
             related = " ".join(n for c, n in zip(chunks, notes) if c.kind in blog.kinds)
-            composed = self.compose(blog, text, evidence, related)
-            # a safety net under compose: no number the paper lacks reaches the draft unflagged
-            sections[blog.heading] = flag_unverified(composed, self.index.paper_numbers) if self.index else composed
+            sections[blog.heading] = self.compose(blog, text, evidence, related, paper_name(meta))
         return sections
 
     def summarize(self, meta: PaperMeta, chunks: list[Chunk]) -> Summary:
