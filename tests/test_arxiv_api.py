@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import pickle
+import socket
 import threading
+import time
 from datetime import date
 from pathlib import Path
 
@@ -167,8 +170,53 @@ def test_permanent_timeouts(arxiv_server: ArxivTestServer, monkeypatch: pytest.M
 def test_unreachable_server(arxiv_server: ArxivTestServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAPERDRAFT_ARXIV_RETRIES", "1")
     arxiv_server.close()  # nothing listens on that port any more
-    with pytest.raises(FetchError, match="after 2 attempts: connection failed"):
+    with pytest.raises(FetchError, match="after 2 attempts: connection refused"):
         fetch.fetch_metadata(ref("1706.03762"), load_settings())
+
+
+def test_a_refused_connection_gets_one_quick_retry_not_the_backoff(
+        arxiv_server: ArxivTestServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing listens: UNREACHABLE_ATTEMPTS tries, UNREACHABLE_RETRY_SECONDS apart, whatever the retries and the
+    politeness delay (no server saw the first try, so the delay does not hold back the second)."""
+    from pipeline.fetch import retries
+
+    monkeypatch.setenv("PAPERDRAFT_ARXIV_RETRIES", "4")
+    monkeypatch.setenv("PAPERDRAFT_ARXIV_DELAY_SECONDS", "3")
+    url = arxiv_server.api_url
+    arxiv_server.close()
+    fetch.GATE.reset()
+    started = time.monotonic()
+    with pytest.raises(FetchError) as info:
+        fetch.fetch_metadata(ref("1706.03762"), load_settings())
+    took = time.monotonic() - started
+    assert fetch.GATE.requests == retries.UNREACHABLE_ATTEMPTS == 2
+    assert retries.UNREACHABLE_RETRY_SECONDS - 0.05 <= took < 2.5, took  # the backoff alone would be 3+6+12+24 s
+    assert f"after 2 attempts: connection refused ({url}?" in info.value.message
+    assert info.value.hint == retries.HINT_NETWORK
+
+
+@pytest.mark.parametrize("error, reason", [
+    (ConnectionRefusedError(111, "Connection refused"), "connection refused"),
+    (socket.gaierror(-3, "Temporary failure in name resolution"), "could not resolve the host name"),
+    (OSError(errno.ENETUNREACH, "Network is unreachable"), "no route to the host (network unreachable)"),
+    (ConnectionResetError(104, "Connection reset by peer"), None),
+    (TimeoutError("timed out"), None),
+])
+def test_which_failures_count_as_unreachable(error: OSError, reason: str | None) -> None:
+    """As requests raises them: ConnectionError(MaxRetryError(reason=NewConnectionError)) from the socket's error."""
+    import requests
+    import urllib3
+
+    from pipeline.fetch.retries import unreachable_reason
+
+    try:
+        try:
+            raise error
+        except OSError as exc:
+            raise urllib3.exceptions.NewConnectionError(None, f"Failed to establish a new connection: {exc}") from exc
+    except urllib3.exceptions.NewConnectionError as exc:
+        wrapped = requests.ConnectionError(urllib3.exceptions.MaxRetryError(None, "http://x/", reason=exc))
+    assert unreachable_reason(wrapped) == reason
 
 
 # --------------------------------------------------------------------------- search

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +17,8 @@ from pipeline.draftfile.format import CRITIQUE_HEADING, TODO_MARK
 from pipeline.draftfile.parse import front_and_body as parse
 from pipeline.summarize.blog_sections import BLOG_SECTIONS
 
-SAMPLE = Path(__file__).resolve().parents[1] / "pipeline" / "samples" / "sample-paper.md"
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "pipeline" / "samples" / "sample-paper.md"
 HEADINGS = [f"## {b.heading}" for b in BLOG_SECTIONS] + [CRITIQUE_HEADING]
 
 
@@ -61,7 +64,7 @@ def test_draft_an_arxiv_id_against_the_local_server(arxiv_server, tiny_model_dir
 
     # a second run reuses the cached PDF, and replaces an untouched draft
     again = run("draft", "1706.03762v5", "--model", str(tiny_model_dir), "--drafts-dir", str(drafts))
-    assert again.exit_code == 0 and again.output.strip().startswith("unchanged:")
+    assert again.exit_code == 0 and again.stdout.strip().startswith("unchanged:")  # progress lines are on stderr
     assert arxiv_server.count("/pdf/") == 1
 
 
@@ -76,7 +79,7 @@ def test_drafting_again_keeps_the_authors_critique(tiny_model_dir: Path, tmp_pat
 
     again = run(*args)
     assert again.exit_code == 0, again.output
-    assert again.output.strip().startswith(("unchanged:", "merged:"))
+    assert again.stdout.strip().startswith(("unchanged:", "merged:"))
     assert "My view." in path.read_text() and TODO_MARK not in path.read_text()
     assert not list(drafts.glob("*.bak-*"))
 
@@ -115,3 +118,32 @@ def test_several_sources_one_failure_does_not_stop_the_others(tiny_model_dir: Pa
     result = run("draft", str(bad), str(SAMPLE), "--model", str(tiny_model_dir), "--drafts-dir", str(tmp_path / "d"))
     assert result.exit_code == 1
     assert len(list((tmp_path / "d").glob("*.md"))) == 1
+
+
+def test_make_demo_drafts_outside_the_drafts_folder_so_check_still_passes(
+        tiny_model_dir: Path, tmp_path: Path, monkeypatch):
+    """`make demo`'s command, run as make would (in a copy of the checkout's layout): its draft lands in a folder git
+    ignores, and `paperdraft check`, which checks the user's drafts, is not failed by it."""
+    if shutil.which("make") is None or shutil.which("git") is None:
+        pytest.skip("needs make and git")
+    dry = subprocess.run(["make", "-n", "-o", ".venv/.installed", "demo"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    [command] = [line for line in dry.stdout.splitlines() if " draft " in line]
+    argv = shlex.split(command)
+    assert argv[0].endswith("/paperdraft") and argv[1:3] == ["draft", "pipeline/samples/sample-paper.md"]
+    demo_dir = Path(argv[argv.index("--drafts-dir") + 1])
+    assert demo_dir.parts[0] != "drafts"
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(demo_dir / "sample.md")], cwd=ROOT, timeout=60)
+    assert ignored.returncode == 0, f"{demo_dir}/ is not ignored by git"
+
+    (tmp_path / "pipeline" / "samples").mkdir(parents=True)
+    shutil.copy(SAMPLE, tmp_path / "pipeline" / "samples")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PAPERDRAFT_MODEL", str(tiny_model_dir))  # the demo's model, made small
+    demo = run(*argv[1:])
+    assert demo.exit_code == 0, demo.output
+    (path,) = (tmp_path / demo_dir).glob("*.md")
+    assert demo.stdout.startswith(f"written: {demo_dir / path.name}")
+    check = run("check")
+    assert check.exit_code == 0, check.output
+    assert "no drafts in drafts" in check.stderr

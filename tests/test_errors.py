@@ -89,12 +89,15 @@ INTERNAL_EXCEPTIONS = {
 # reports as "interrupted" and exits 130 or 143 with.
 SIGNALS = {("interrupts.py", "Interrupted")}
 # Built-in errors that may be raised in pipeline/, by (file, function, error): ImportError only for the
-# developer, at import (arxiv's private API changed; a stage module to hash is gone), and one ValueError
-# that its only caller turns into a ConfigError (config._coerce).
+# developer, at import (arxiv's private API changed; a stage module to hash is gone), one ValueError
+# that its only caller turns into a ConfigError (config._coerce), the AttributeError of a module's lazy
+# ``__getattr__`` (Python's protocol for a missing name), and the SystemExit that ends ``serve`` on SIGTERM.
 ALLOWED_BUILTIN_RAISES = {
     ("fetch/client.py", "check_arxiv_api", "ImportError"),
     ("code_hash.py", "_sources", "ImportError"),
     ("config.py", "_whole", "ValueError"),
+    ("flows/__init__.py", "__getattr__", "AttributeError"),
+    ("flows/local.py", "_exit", "SystemExit"),
 }
 BUILTIN_EXCEPTIONS = {name for name, obj in vars(builtins).items()
                       if isinstance(obj, type) and issubclass(obj, BaseException)}

@@ -5,6 +5,8 @@ Tasks are called through ``.fn`` (plain functions); the full flow runs in test_f
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import subprocess
 import sys
@@ -19,6 +21,7 @@ from pipeline import errors
 from pipeline.draftfile import lookup
 from pipeline.fetch import categories
 from pipeline.flows import cache_keys
+from pipeline.flows import console_logs, local
 from pipeline.flows import report
 from pipeline.flows import selection
 from pipeline.flows import tasks
@@ -223,6 +226,78 @@ def test_stage_tasks_call_core_and_their_records_serialize(arxiv_server, tiny_mo
     )
 
 
+def test_task_runs_are_named_after_the_paper_and_the_name_is_no_part_of_a_cache_key(tmp_path: Path):
+    meta = PaperMeta(title="Attention", arxiv_id="1706.03762", version=5)
+    ref = SourceRef(kind="arxiv", raw="https://arxiv.org/abs/1706.03762", arxiv_id="1706.03762")
+    assert tasks.run_name("metadata")(parameters={"ref": ref, "settings": None}) == "metadata 1706.03762"
+    for name, task_ in (("pdf", tasks.pdf_task), ("summarise", tasks.summarise_task), ("write draft", tasks.write_task)):
+        assert task_.task_run_name(parameters={"meta": meta}) == f"{name} 1706.03762v5"
+    for name, task_ in (("extract", tasks.extract_task), ("chunk", tasks.chunk_task)):
+        assert task_.task_run_name(parameters={"paper": "1706.03762v5"}) == f"{name} 1706.03762v5"
+
+    # extract and chunk take the id as ``paper`` for the name alone: their cache keys do not read it
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(b"%PDF-1.4 the same bytes")
+    from pipeline.records import Document
+
+    base = {"pdf_path": str(pdf), "kind": "pdf"}
+    key = cache_keys.extract_key(None, base)
+    assert cache_keys.extract_key(None, {**base, "paper": "1706.03762v5"}) == key
+    assert cache_keys.extract_key(None, {**base, "paper": "9999.99999v1"}) == key
+    doc = Document(sections=[], page_count=1, source_path=str(pdf), sha256="a" * 64)
+    chunk = {"doc": doc, "settings": load_settings(), "title": "Attention"}
+    key = cache_keys.chunk_key(None, chunk)
+    assert cache_keys.chunk_key(None, {**chunk, "paper": "1706.03762v5"}) == key
+    assert cache_keys.chunk_key(None, {**chunk, "paper": None}) == key
+    # and the flow passes it by that name (a positional mix-up would feed the id to another parameter)
+    import inspect
+
+    assert list(inspect.signature(tasks.extract_task.fn).parameters) == ["pdf_path", "kind", "paper"]
+    assert list(inspect.signature(tasks.chunk_task.fn).parameters) == ["doc", "settings", "title", "paper"]
+
+
+def test_the_flow_checks_the_drafts_folder_before_any_request(arxiv_server, tmp_path: Path):
+    """core.preflight at the flow's start: a drafts folder that is a file fails the run at once, one line."""
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(errors.ConfigError, match=r"the drafts folder .*a-file is not a folder"):
+        flows.draft_papers.fn(ids=["1803.10963"], drafts_dir=str(tmp_path / "a-file"))
+    assert arxiv_server.count() == 0
+
+
+def test_console_log_records_are_one_line_without_the_rows():
+    rows = [{"source": "2101.00001", "status": "failed", "error": "gone"}]
+    failed = errors.PapersFailed("1 of 1 papers failed: 2101.00001", rows)
+    try:
+        raise failed
+    except errors.PapersFailed:
+        import sys as _sys
+
+        record = logging.LogRecord("prefect.flow_runs", logging.ERROR, __file__, 1,
+                                   "Encountered exception during execution: %r", (failed,), _sys.exc_info())
+    plain = logging.Formatter("%(levelname)s %(message)s")
+    assert "Traceback" in plain.format(logging.makeLogRecord(record.__dict__))  # what Prefect printed
+    line = console_logs.OneLineFormatter(plain).format(record)
+    assert line == "ERROR Encountered exception during execution: PapersFailed: 1 of 1 papers failed: 2101.00001"
+    assert record.exc_info is not None  # the record itself is untouched: Prefect's API handler keeps the traceback
+    ordinary = logging.LogRecord("prefect", logging.INFO, __file__, 1, "%d papers", (2,), None)
+    assert console_logs.OneLineFormatter(plain).format(ordinary) == "INFO 2 papers"
+
+
+def test_the_cli_sets_prefects_privacy_settings_before_prefect_is_imported():
+    """Prefect reads its settings at import: the CLI must not import it before run or serve set them."""
+    code = ("import sys, pipeline.cli.app\n"
+            "assert 'prefect' not in sys.modules, 'importing the CLI imported prefect'\n"
+            "from pipeline.flows import local\n"
+            "assert 'prefect' not in sys.modules\n"
+            "local.keep_prefect_local()\n"
+            "from prefect.settings import get_current_settings\n"
+            "assert get_current_settings().server.analytics_enabled is False\n"
+            "assert get_current_settings().server.ui.show_promotional_content is False\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_SERVER") and k != "DO_NOT_TRACK"}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
 def test_report_markdown_has_a_row_per_paper():
     rows = [
         report.PaperOutcome("1706.03762", "written", "Attention | All", "1706.03762v5", "https://arxiv.org/abs/1706.03762v5",
@@ -261,21 +336,138 @@ def test_cli_user_errors_are_one_line_and_exit_2(args, message, tmp_path: Path, 
     assert lines[0].startswith("error:") and message in lines[0] and len(lines) <= 2
 
 
-def test_cli_serve_schedules_the_reading_list(tmp_path: Path, monkeypatch):
+class _FakeServer:
+    """Stands in for pipeline.flows.local.LocalServer: what serve does around it, without a server."""
+
+    instances: list["_FakeServer"] = []
+
+    def __init__(self, home: Path, port: int | None = None):
+        self.home, self.port, self.note = home, port, None
+        self.ui_url, self.api_url = "http://127.0.0.1:4999", "http://127.0.0.1:4999/api"
+        self.events: list[str] = []
+        _FakeServer.instances.append(self)
+
+    def start(self):
+        self.events.append("start")
+        return self
+
+    def stop(self):
+        self.events.append("stop")
+
+    @contextlib.contextmanager
+    def configured(self):
+        self.events.append("configured")
+        yield
+
+
+@pytest.fixture
+def no_prefect_api_url():
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        yield
+
+
+def test_cli_serve_schedules_the_reading_list_on_a_server_it_starts(tmp_path: Path, monkeypatch, no_prefect_api_url):
     reading = tmp_path / "papers.txt"
     reading.write_text("1706.03762\n")
     calls = []
     monkeypatch.setattr(flows.draft_papers, "serve", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(local, "LocalServer", _FakeServer)
+    _FakeServer.instances.clear()
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(_app(), ["serve", "--ids-file", "papers.txt", "--drafts-dir", "out"])
+    result = CliRunner().invoke(_app(), ["serve", "--ids-file", "papers.txt", "--drafts-dir", "out", "--port", "4999"])
     assert result.exit_code == 0, result.output
     (call,) = calls
     assert call["cron"] == "0 7 * * *" and call["name"] == "paperdraft"
     assert call["parameters"] == {"ids_file": str(reading.resolve()), "max_papers": 20,
                                   "drafts_dir": str(tmp_path.resolve() / "out")}
+    (server,) = _FakeServer.instances
+    assert server.port == 4999 and server.home == local.server_home()
+    assert server.events == ["start", "configured", "stop"]  # served on it, and stopped it after
+    assert "Prefect UI: http://127.0.0.1:4999" in result.output  # one line says where its UI is
+    assert (tmp_path / "out").is_dir()  # the drafts folder was checked (and made) before serving
+
+
+def test_cli_serve_stops_its_server_when_serving_fails(tmp_path: Path, monkeypatch, no_prefect_api_url):
+    def broken(**kw):
+        raise KeyboardInterrupt  # Ctrl-C, or anything else that ends serve
+
+    monkeypatch.setattr(flows.draft_papers, "serve", broken)
+    monkeypatch.setattr(local, "LocalServer", _FakeServer)
+    _FakeServer.instances.clear()
+    monkeypatch.chdir(tmp_path)
+    CliRunner().invoke(_app(), ["serve", "--ids", "1706.03762"])
+    (server,) = _FakeServer.instances
+    assert server.events[-1] == "stop"
+
+
+@pytest.mark.parametrize("args, message, code", [
+    (["--cron", "every day"], "--cron 'every day' is not a cron schedule", 2),
+    (["--port", "70000"], "--port 70000 is no port", 2),
+])
+def test_cli_serve_refuses_a_bad_schedule_or_port_at_once(args, message, code, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(local, "LocalServer", _FakeServer)
+    _FakeServer.instances.clear()
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(_app(), ["serve", "--ids", "1706.03762", *args])
+    assert result.exit_code == code, result.output
+    assert result.output.startswith(f"error: {message}") and not _FakeServer.instances
+
+
+def test_cli_serve_with_an_unreachable_configured_server_says_so_at_once(tmp_path: Path, monkeypatch):
+    """PREFECT_API_URL names a server that is not there: one line, exit 1, nothing served, no server started."""
+    import socket
+    import time
+
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(flows.draft_papers, "serve", lambda **kw: pytest.fail("served on a server that is not there"))
+    monkeypatch.setattr(local, "LocalServer", _FakeServer)
+    _FakeServer.instances.clear()
+    monkeypatch.chdir(tmp_path)
+    started = time.monotonic()
+    with temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{port}/api"}):
+        result = CliRunner().invoke(_app(), ["serve", "--ids", "1706.03762"])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"error: the Prefect server at http://127.0.0.1:{port}/api (PREFECT_API_URL) "
+                                    "does not answer"), result.output
+    assert not _FakeServer.instances and time.monotonic() - started < 60
+
+
+def test_a_second_serve_does_not_share_the_first_ones_server_database(tmp_path: Path):
+    """Two servers on one SQLite file lock each other out: the second serve takes a temporary home and says so."""
+    first, second = local.LocalServer(tmp_path / "srv"), local.LocalServer(tmp_path / "srv")
+    first._take_home()
+    second._take_home()
+    try:
+        assert first.home == tmp_path / "srv" and first.note is None
+        assert second.home != first.home and second.home.is_dir() and "in use by another paperdraft serve" in second.note
+        env = second.environment()
+        assert env["PREFECT_HOME"] == str(second.home) and env["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+        assert env["DO_NOT_TRACK"] == "1" and "PREFECT_API_URL" not in env
+    finally:
+        second.stop()
+        first.stop()
+    assert not second.home.exists()  # the temporary home goes with it
+    third = local.LocalServer(tmp_path / "srv")  # the first let go of it
+    third._take_home()
+    assert third.home == tmp_path / "srv"
+    third.stop()
+
+
+def test_cli_run_refuses_a_bad_drafts_folder_before_prefect_starts(tmp_path: Path, monkeypatch):
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setattr(flows, "draft_papers", lambda **kw: pytest.fail("the flow ran"))
+    result = CliRunner().invoke(_app(), ["run", "--ids", "1706.03762", "--drafts-dir", str(tmp_path / "a-file")])
+    assert result.exit_code == 2 and result.output.startswith("error: the drafts folder") and "is not a folder" in result.output
 
 
 def test_cli_ids_take_several_values(monkeypatch, tmp_path: Path):
+    monkeypatch.chdir(tmp_path)  # run checks (and makes) the drafts folder, ./drafts
     seen = {}
 
     def fake_flow(**params):

@@ -167,3 +167,35 @@ def test_the_model_is_loaded_once_per_process_not_once_per_task(env, arxiv_serve
     assert [r["status"] for r in rows] == ["written", "written"]
     assert all("chunk" not in r["cached"] for r in rows)  # both papers really ran chunk and summarise
     assert len(loads) == 1
+
+
+def test_task_runs_carry_the_papers_id_and_the_name_shares_the_cache(env, arxiv_server, tiny_model_dir, tmp_path):
+    """Each per-paper task run's name, read back from the server, holds the paper's arXiv id; and the ``paper``
+    parameter that names extract and chunk runs is no part of their cache keys: another name, same entry."""
+    from prefect import flow as prefect_flow
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from pipeline.flows import tasks
+
+    state = flows.draft_papers(ids=["1803.10963"], drafts_dir=str(tmp_path / "drafts"), model=str(tiny_model_dir),
+                               return_state=True)
+    assert state.is_completed(), state.message
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
+    names = sorted(r.name for r in runs)
+    per_paper = [n for n in names if not n.startswith("select papers")]
+    assert sorted(n.split(" 1803")[0] for n in per_paper) == ["chunk", "extract", "metadata", "pdf", "summarise",
+                                                               "write draft"], names
+    assert "metadata 1803.10963" in names  # asked for unversioned: the version is known after the metadata
+    assert all(n.endswith(" 1803.10963v2") for n in per_paper if not n.startswith("metadata")), names
+
+    pdf = next((tmp_path / "home").rglob("1803.10963*.pdf"))  # the PDF in paperdraft's cache (conftest home)
+
+    @prefect_flow
+    def twice() -> list[str]:
+        first = tasks.extract_task(str(pdf), "pdf", "name-one", return_state=True)
+        second = tasks.extract_task(str(pdf), "pdf", "name-two", return_state=True)
+        return [first.name, second.name]
+
+    assert twice() == ["Cached", "Cached"]  # the flow above extracted this PDF already, under its own name

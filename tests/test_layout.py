@@ -78,17 +78,17 @@ def test_the_readme_layout_matches_the_tree() -> None:
     block = re.search(r"<!-- layout -->\n```text\n(.*?)```", readme, re.S)
     assert block, "README.md has no layout block"
     listed = set()
-    folder = ""
+    folders: list[str] = []  # the folder at each depth of indentation (two spaces a level)
     for line in block.group(1).splitlines():
         m = re.match(r"^(\s*)(\S+)", line)
         if not m or not m.group(1):  # pipeline/ itself, and the project's other top-level folders
             continue
-        entry, nested = m.group(2), len(m.group(1)) > 2
+        depth = len(m.group(1)) // 2 - 1
+        del folders[depth:]
+        entry = "".join(folders) + m.group(2)
+        listed.add(entry)
         if entry.endswith("/"):
-            folder = entry
-            listed.add(folder)
-        else:
-            listed.add((folder if nested else "") + entry)
+            folders.append(m.group(2))
     actual = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if p.name not in ("__init__.py", "__main__.py")}
-    actual |= {p.relative_to(PACKAGE).as_posix() + "/" for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    actual |= {p.relative_to(PACKAGE).as_posix() + "/" for p in PACKAGE.rglob("*") if p.is_dir() and (p / "__init__.py").exists()}
     assert listed == actual, f"in the README only: {sorted(listed - actual)}; in the tree only: {sorted(actual - listed)}"

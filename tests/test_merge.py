@@ -90,14 +90,19 @@ def test_redrafting_the_same_text_changes_nothing(tmp_path: Path):
     assert not list(tmp_path.glob("*.bak-*"))
 
 
-def test_published_status_and_author_keys_survive_a_redraft(tmp_path: Path):
+def test_author_keys_survive_a_redraft_and_a_changed_published_draft_is_a_draft_again(tmp_path: Path):
     path = Path(write_draft(META, _summary("First"), "s", tmp_path).path)
     front, body = parse(path.read_text())
     text = path.read_text().replace("status: draft", "status: published\npublished_to: site/_posts/x.md")
     path.write_text(text)
     write_draft(META, _summary("Second"), "s", tmp_path)
     front, _ = parse(path.read_text())
-    assert front["status"] == "published" and front["published_to"] == "site/_posts/x.md"
+    # the machine text changed, so the post no longer shows what the draft says: back to draft, the record kept
+    assert front["status"] == "draft" and front["published_to"] == "site/_posts/x.md"
+    write_draft(META, _summary("Second"), "s", tmp_path)  # nothing changes: the status is left alone
+    path.write_text(path.read_text().replace("status: draft", "status: published"))
+    write_draft(META, _summary("Second"), "s", tmp_path)
+    assert parse(path.read_text())[0]["status"] == "published"
     assert CRITIQUE_HEADING in path.read_text()
 
 

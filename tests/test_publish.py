@@ -14,10 +14,12 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.config import load_settings
 from pipeline.draftfile.parse import front_and_body as parse
-from pipeline.author.publish import SHARE_LIMIT, emails_in_text, emails_on_first_page, publish, share_text
+from pipeline.author.publish import publish
+from pipeline.author.share import SHARE_LIMIT, emails_in_text, emails_on_first_page, share_text
 from pipeline.errors import NotReadyError, PostConflictError
 from pipeline.draftfile.render import compose
 from pipeline.draftfile.store import write_draft
+from pipeline.hashing import sha256_text
 from pipeline.records import PaperMeta, Summary
 from tests.conftest import corpus_file
 from tests.test_review import GOOD, META, SECTION_TEXT, make_draft
@@ -105,8 +107,9 @@ def test_publishing_marks_the_draft_and_keeps_its_content_hash(tmp_path: Path, s
     front, body = parse(draft.read_text())
     assert body == before_body and front["content_hash"] == before_front["content_hash"]
     assert front["section_hashes"] == before_front["section_hashes"]
-    assert front["status"] == "published" and front["published_to"] == str(post.resolve())
-    assert front["published_at"] == "2024-05-01" and front["published_format"] == "jekyll"
+    assert front["status"] == "published"
+    assert front["posts"] == [{"to": str(post.resolve()), "format": "jekyll", "hash": sha256_text(post.read_text()),
+                               "at": "2024-05-01"}]
     assert not list(tmp_path.rglob(".*.tmp"))
     rows = run("list", "--drafts-dir", str(tmp_path / "drafts"), "--json").stdout
     assert '"status": "published"' in rows
@@ -120,7 +123,7 @@ def test_publishing_twice_gives_the_same_post_even_on_another_day(tmp_path: Path
     again = publish(draft, blog, "jekyll", settings, today=date(2024, 6, 2))
     assert again.status == "unchanged" and again.post == first.post
     assert first.post.read_text() == content and draft.read_text() == draft_text
-    assert sorted(p.name for p in blog.iterdir()) == [f"{NAME}.md", f"{NAME}.share.txt"]
+    assert sorted(p.name for p in blog.iterdir()) == [f"{NAME}.md"]  # the share text is beside the draft
 
 
 def test_a_changed_draft_updates_its_post_in_place(tmp_path: Path, settings):
@@ -175,11 +178,13 @@ def test_a_crafted_title_or_id_never_writes_outside_the_blog_folder(title: str, 
     blog.mkdir(parents=True)
     outside = {p for p in tmp_path.rglob("*") if blog not in p.parents}
     result = publish(draft, blog, "jekyll", settings, today=DAY)
-    assert result.post.parent == blog and result.share.parent == blog
+    assert result.post.parent == blog and result.share.parent == draft.parent
     assert re.fullmatch(r"2024-05-01-[a-z0-9]+(-[a-z0-9]+)*\.md", result.post.name)
     assert len(result.post.name) <= 90
-    assert {p for p in tmp_path.rglob("*") if blog not in p.parents} == outside  # the draft was there before
-    assert sorted(p.name for p in blog.iterdir()) == sorted([result.post.name, result.share.name])
+    assert result.share.name == f"{draft.stem}.share.txt"  # the draft's name: safe already
+    # the draft was there before; the share text is the only new file outside the blog
+    assert {p for p in tmp_path.rglob("*") if blog not in p.parents} == outside | {result.share}
+    assert sorted(p.name for p in blog.iterdir()) == [result.post.name]
     assert front_of(result.post.read_text())["title"] == title
 
 
@@ -245,7 +250,9 @@ def test_not_ready_error_carries_the_findings(tmp_path: Path, settings):
     draft = make_draft(tmp_path / "drafts")
     with pytest.raises(NotReadyError) as caught:
         publish(draft, tmp_path / "blog", "jekyll", settings)
-    assert {f.severity for f in caught.value.findings} == {"error"} and len(caught.value.findings) == 2
+    errors = [f for f in caught.value.findings if f.severity == "error"]
+    assert len(errors) == 2  # the placeholder and too few words; the warnings name the untouched sections
+    assert len(caught.value.findings) == 2 + len(SECTION_TEXT)
 
 
 # ---------------------------------------------------------------- file modes
@@ -303,7 +310,7 @@ def test_a_recorded_post_name_with_no_such_date_is_published_under_todays_name(t
     result = publish(draft, blog, "jekyll", settings, today=DAY)
     assert result.post == blog / f"{NAME}.md" and result.status == "written"
     assert front_of(result.post.read_text())["date"] == DAY
-    assert parse(draft.read_text())[0]["published_to"] == str(result.post.resolve())
+    assert [r["to"] for r in parse(draft.read_text())[0]["posts"]] == [str(result.post.resolve())]
     assert not (blog / name).exists()
 
 
@@ -320,3 +327,144 @@ def test_a_comment_opener_in_a_code_block_is_published_as_code(tmp_path: Path, s
     assert example in post and SECTION_TEXT["Results"] in post and GOOD in post
     assert "## Results" in post and "## My critique" in post
     assert "a note to myself" not in post and "This section is yours" not in post
+
+
+# ---------------------------------------------------------------- the post's footer says what the post holds
+
+
+def post_footer(post: Path) -> str:
+    """The post's last line: its footer, found independently of paperdraft (the last rule, then one line)."""
+    tail = post.read_text().rstrip("\n").rsplit("\n---\n\n", 1)
+    assert len(tail) == 2 and "\n" not in tail[1], tail[-1]
+    return tail[1]
+
+
+def quote_lines(post: Path) -> int:
+    summary = post.read_text().split("\n## My critique\n", 1)[0]
+    return sum(1 for line in summary.splitlines() if line.startswith("> “"))
+
+
+def test_the_footer_of_an_untouched_summary_names_the_model(tmp_path: Path, settings):
+    draft = make_draft(tmp_path / "drafts", GOOD)
+    post = publish(draft, tmp_path / "blog", "jekyll", settings, today=DAY).post
+    assert post_footer(post) == ("*The summary above was drafted with paperdraft by tiny-test-model. "
+                                 "The critique is the author's own.*")
+    assert "written by tiny-test-model" not in post.read_text()  # the draft's own footer line is not copied
+
+
+def test_the_footer_counts_the_quotes_and_names_only_the_sections_still_as_drafted(tmp_path: Path, settings):
+    from pipeline.draftfile.format import QUOTE_NOTE, quote_block
+
+    quotes = [("Attention is all you need for translation.", "p. 1"), ("We train on WMT 2014.", "p. 7, §5.1"),
+              ("The big model reaches 28.4 BLEU.", "p. 8")]
+    sections = dict(SECTION_TEXT, **{"TL;DR": quote_block(quotes[:1], "*Attention*"),
+                                     "Results": quote_block(quotes[1:], "*Attention*")})
+    draft = make_draft(tmp_path / "drafts", GOOD, sections=sections)
+    text = draft.read_text().replace(QUOTE_NOTE + "\n", "")  # the author keeps the quotes, as quotes
+    text = text.replace(SECTION_TEXT["Key ideas"], "Every position attends to every other one, in one step.")
+    draft.write_text(text)
+    post = publish(draft, tmp_path / "blog", "hugo", settings, today=DAY).post
+    assert quote_lines(post) == 3
+    assert post_footer(post) == (
+        "*The summary above quotes the paper in 3 sentences; the sections 'The problem', 'How it works' and "
+        "'Limitations' were drafted with paperdraft by tiny-test-model; the rest is the author's. "
+        "The critique is the author's own.*")
+
+    # the author rewrites the last three: the summary is theirs, with the quotes they kept
+    for heading in ("The problem", "How it works", "Limitations"):
+        edit(draft, SECTION_TEXT[heading], f"My own account of {heading.lower()}.")
+    assert publish(draft, tmp_path / "blog", "hugo", settings, today=DAY).status == "updated"
+    assert post_footer(post) == ("*The summary above is the author's, quoting the paper in 3 sentences. "
+                                 "The critique is the author's own.*")
+
+    # one section as drafted again (the author undid their edit), no quotes left
+    for heading, block in (("TL;DR", quote_block(quotes[:1], "*Attention*")),
+                           ("Results", quote_block(quotes[1:], "*Attention*"))):
+        edit(draft, block.replace(QUOTE_NOTE + "\n", ""), f"My own {heading}.")
+    edit(draft, "My own account of limitations.", SECTION_TEXT["Limitations"])
+    publish(draft, tmp_path / "blog", "hugo", settings, today=DAY)
+    assert quote_lines(post) == 0
+    assert post_footer(post) == ("*In the summary above, the section 'Limitations' was drafted with paperdraft by "
+                                 "tiny-test-model; the rest is the author's. The critique is the author's own.*")
+
+    edit(draft, SECTION_TEXT["Limitations"], "My own limits.")
+    publish(draft, tmp_path / "blog", "hugo", settings, today=DAY)
+    assert post_footer(post) == "*The summary and the critique are the author's own.*"
+    assert "drafted with paperdraft" in draft.read_text()  # the draft's own footer is left as it was
+
+
+def edit(draft: Path, old: str, new: str) -> None:
+    text = draft.read_text()
+    assert text.count(old) == 1, old
+    draft.write_text(text.replace(old, new))
+
+
+def test_a_post_of_drafted_sections_gets_a_footer_even_when_the_author_deleted_it(tmp_path: Path, settings):
+    draft = make_draft(tmp_path / "drafts", GOOD)
+    text = draft.read_text()
+    draft.write_text(text[: text.rindex("\n---\n")] + "\n")
+    post = publish(draft, tmp_path / "blog", "plain", settings, today=DAY).post
+    assert post_footer(post).startswith("*The summary above was drafted with paperdraft by tiny-test-model.")
+
+
+def test_a_draft_without_section_hashes_keeps_its_own_footer(tmp_path: Path, settings):
+    """Nothing tells its sections apart: the post claims no more than the draft's own footer did."""
+    draft = make_draft(tmp_path / "drafts", GOOD)
+    front, body = parse(draft.read_text())
+    del front["section_hashes"]
+    draft.write_text(compose(front, body))
+    post = publish(draft, tmp_path / "blog", "jekyll", settings, today=DAY).post
+    assert post_footer(post) == body.rstrip("\n").rsplit("\n", 1)[1]
+    assert "written by tiny-test-model" in post_footer(post) or "tiny-test-model wrote none" in post_footer(post)
+
+
+# ---------------------------------------------------------------- help, share text, status after a redraft
+
+
+def test_publish_help_names_the_blog_folder_as_the_to_option_not_an_argument():
+    result = run("publish", "--help")
+    assert result.exit_code == 0
+    usage = next(line for line in result.stdout.splitlines() if "Usage:" in line)
+    assert "BLOG_DIR" not in usage and "in BLOG_DIR" not in result.stdout
+    assert re.search(r"--to\W+BLOG_DIR", result.stdout) and re.search(r"--name\W+SLUG", result.stdout)
+    assert "given with --to" in " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize("fmt, posts", [("jekyll", "site/_posts"), ("hugo", "content/posts")])
+def test_the_share_text_is_written_beside_the_draft_not_among_the_posts(fmt: str, posts: str, tmp_path: Path,
+                                                                        settings):
+    draft = make_draft(tmp_path / "drafts", GOOD)
+    blog = tmp_path / posts
+    result = publish(draft, blog, fmt, settings, today=DAY)
+    assert result.share == draft.with_name(f"{draft.stem}.share.txt")
+    assert result.share.read_text() == result.share_text + "\n"
+    assert [p.name for p in (tmp_path / posts.split("/")[0]).rglob("*")] == [blog.name, result.post.name]
+    out = run("publish", str(draft), "--to", str(blog), "--format", fmt).stdout
+    assert f"share text ({result.share})" in out
+
+
+@pytest.mark.parametrize("force", [False, True], ids=["merge", "force"])
+def test_a_redraft_that_changes_a_published_drafts_text_makes_it_a_draft_again(force: bool, tmp_path: Path,
+                                                                               settings):
+    drafts, blog = tmp_path / "drafts", tmp_path / "blog"
+    draft = make_draft(drafts, GOOD)
+    if force:  # the author edited a section; --force replaces it
+        draft.write_text(draft.read_text().replace(SECTION_TEXT["Results"], "My own results."))
+    post = publish(draft, blog, "jekyll", settings, today=DAY).post
+    records = parse(draft.read_text())[0]["posts"]
+    unchanged = Summary(notes=[], sections=dict(SECTION_TEXT), model="tiny-test-model",
+                        prompt_hashes={"notes": "abc123"})  # as make_draft drafted it
+    assert write_draft(META, unchanged, "1706.03762", drafts).status == "unchanged"
+    assert parse(draft.read_text())[0]["status"] == "published"  # nothing changed: still published
+
+    sections = dict(SECTION_TEXT, Results="The big model reaches 28.4 BLEU, the second draft says.")
+    if force:
+        sections = dict(SECTION_TEXT, Results="Redrafted results.")
+    result = write_draft(META, Summary(notes=[], sections=sections, model="model-b", prompt_hashes={}), "1706.03762",
+                         drafts, force=force)
+    assert result.status == "merged" and "Results" in result.updated
+    front = parse(draft.read_text())[0]
+    assert front["status"] == "draft" and front["posts"] == records  # the records stay: the post is updated
+    assert publish(draft, blog, "jekyll", settings, today=DAY).status == "updated"
+    assert parse(draft.read_text())[0]["status"] == "published" and len(list(blog.glob("*.md"))) == 1
+    assert post.exists()

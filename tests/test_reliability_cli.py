@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import pty
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -36,7 +35,8 @@ def cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: f
 def one_line_error(result: subprocess.CompletedProcess, code: int, *fragments: str) -> str:
     assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    progress = f"{SAMPLE}: "  # plain progress lines, on a stderr that is no terminal
+    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith(progress)]
     assert lines and lines[0].startswith("error:") and len(lines) <= 2, result.stderr
     for fragment in fragments:
         assert fragment in result.stderr, result.stderr

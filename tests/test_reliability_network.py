@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -115,11 +117,114 @@ def test_connection_refused_during_pdf_download(arxiv_server: ArxivTestServer, m
     meta.pdf_url = f"http://127.0.0.1:{free_port()}/pdf/1803.10963v2"  # connections there are refused
     with pytest.raises(FetchError) as info:
         fetch.download_pdf(meta, settings)
-    assert "PDF download of 1803.10963v2 failed after 2 attempts: connection failed" in str(info.value)
+    assert "PDF download of 1803.10963v2 failed after 2 attempts: connection refused" in str(info.value)
     assert cache_files(settings) == []
     meta.pdf_url = good_url  # arXiv is back: the rerun gets the whole file
     assert fetch.download_pdf(meta, settings).read_bytes() == whole_pdf(arxiv_server)
     assert cache_files(settings) == [PDF_NAME]
+
+
+# --------------------------------------------------------------------------- offline: refused, or no answer ever
+
+
+def test_offline_draft_of_an_arxiv_id_fails_in_seconds_with_the_url_and_a_hint(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`paperdraft draft 1706.03762` with the default retries (4) and politeness delay (3 s), and nothing listening
+    at the arXiv URL: before, 3+6+12+24 s of backoff (47 s); now one quick retry."""
+    from typer.testing import CliRunner
+
+    import pipeline.core  # noqa: F401 - imported before the clock starts: the run is timed, not the imports
+    from pipeline.cli import app
+    from pipeline.cli.console import quiet_libraries
+
+    quiet_libraries()
+    url = f"http://127.0.0.1:{free_port()}/api/query"
+    monkeypatch.setenv("PAPERDRAFT_ARXIV_API_URL", url)
+    monkeypatch.setenv("PAPERDRAFT_DEVICE", "cpu")
+    fetch.GATE.reset()
+    started = time.monotonic()
+    result = CliRunner().invoke(app, ["draft", "1706.03762", "--drafts-dir", str(tmp_path / "drafts")])
+    took = time.monotonic() - started
+    assert result.exit_code == 1, result.output
+    assert took < 5, took
+    errors = [line for line in result.stderr.splitlines() if line.startswith(("error:", "  hint:"))]
+    assert errors[0].startswith("error: 1706.03762: arXiv API request failed after 2 attempts: connection refused")
+    assert f"({url}?" in errors[0]
+    assert errors[1] == "  hint: check the network, or PAPERDRAFT_ARXIV_API_URL; arXiv may be down (https://status.arxiv.org)"
+    assert "Traceback" not in result.output
+
+
+class SilentServer:
+    """Accepts every connection on 127.0.0.1 and never sends a byte: a server that never answers."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.accepted: list[socket.socket] = []
+        self.times: list[float] = []  # time.monotonic() of each accept
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}/api/query"
+
+    def _accept(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.times.append(time.monotonic())
+            self.accepted.append(conn)  # held open, never answered
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
+        for conn in self.accepted:
+            conn.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def silent_server():
+    server = SilentServer()
+    yield server
+    server.close()
+
+
+def test_a_server_that_never_answers_costs_the_timeout_times_the_attempts(
+        silent_server: SilentServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """3 attempts of 1.5 s. The backoff (0.7 s, then 1.4 s) counts from each attempt's start, which the timeout
+    already outlasted: 4.5 s, where waiting the backoff after each timeout took 6.6 s."""
+    timeout, attempts = 1.5, 3
+    settings = settings_with(monkeypatch, retries=attempts - 1, api_url=silent_server.url, timeout_seconds=str(timeout),
+                             delay_seconds="0.7")
+    fetch.GATE.reset()
+    started = time.monotonic()
+    with pytest.raises(FetchError) as info:
+        meta_for(settings)
+    took = time.monotonic() - started
+    assert len(silent_server.accepted) == attempts  # each attempt really connected, and waited
+    assert timeout * attempts - 0.1 <= took <= timeout * attempts + 1.0, took
+    assert f"after {attempts} attempts: no answer within 1.5 s (timeout) ({silent_server.url}?" in info.value.message
+    assert info.value.hint
+
+
+def test_backoff_still_holds_when_it_is_longer_than_the_timeout(
+        silent_server: SilentServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A timeout shorter than the backoff: the next attempt still starts a full backoff after the last one started."""
+    settings = settings_with(monkeypatch, retries=1, api_url=silent_server.url, timeout_seconds="0.3",
+                             delay_seconds="1.0")
+    fetch.GATE.reset()
+    with pytest.raises(FetchError, match="after 2 attempts: no answer within 0.3 s"):
+        meta_for(settings)
+    assert len(silent_server.accepted) == 2
+    gap = silent_server.times[1] - silent_server.times[0]
+    assert 0.95 <= gap < 1.2, gap  # a full backoff (1 s) after the first started; not 1 s after it timed out (1.3 s)
 
 
 # --------------------------------------------------------------------------- PDFs cut short

@@ -383,7 +383,7 @@ def test_child_memory_limit_is_real() -> None:
 
 
 def test_publish_finds_the_emails_on_a_real_first_page() -> None:
-    from pipeline.author.publish import emails_on_first_page
+    from pipeline.author.share import emails_on_first_page
 
     emails = emails_on_first_page(corpus_file("pdfs/1706.03762v5.pdf"))
     assert "avaswani@google.com" in emails and "noam@google.com" in emails
@@ -393,7 +393,7 @@ def test_publish_finds_the_emails_on_a_real_first_page() -> None:
 def test_publish_reads_the_first_page_only_through_the_limited_reader(monkeypatch: pytest.MonkeyPatch) -> None:
     """With the reader's time budget spent at once, publish gets no e-mails from the same real PDF (so it
     reads through pdf_reader, under its limits), and that is a quiet [] (e-mails are only a nicety)."""
-    from pipeline.author.publish import emails_on_first_page
+    from pipeline.author.share import emails_on_first_page
 
     path = corpus_file("pdfs/1706.03762v5.pdf")
     monkeypatch.setattr(extract, "TIME_BUDGET_SECONDS", 0.0)
@@ -401,7 +401,7 @@ def test_publish_reads_the_first_page_only_through_the_limited_reader(monkeypatc
 
 
 def test_publish_survives_hostile_and_broken_pdfs(tmp_path: Path) -> None:
-    from pipeline.author.publish import emails_on_first_page
+    from pipeline.author.share import emails_on_first_page
 
     b = Builder()
     b.page(b.stream(flate_bomb(2048), compressed=True))  # 2 GiB of content on the first page, ~2 MB on disk

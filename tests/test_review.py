@@ -69,34 +69,47 @@ def run(*args: str):
     return CliRunner().invoke(app, list(args))
 
 
+UNTOUCHED = "is as paperdraft wrote it"  # the warning for each machine section the author never touched
+
+
+def findings_of(path: Path, min_words: int = 80) -> list[Finding]:
+    """check's findings, without the warnings for untouched sections (every draft made here has them)."""
+    return [f for f in check_file(path, min_words) if UNTOUCHED not in f.message]
+
+
+def own_lines(output: str) -> list[str]:
+    """check's output lines, without the untouched-section warnings."""
+    return [line for line in output.splitlines() if UNTOUCHED not in line]
+
+
 def test_fresh_draft_has_the_placeholder_and_no_words_at_exact_positions(tmp_path: Path):
     path = make_draft(tmp_path)
     result = run("check", str(path))
     assert result.exit_code == 1
     todo_line, _ = where(path, TODO_MARK)
     heading_line, _ = where(path, CRITIQUE_HEADING)
-    assert result.stdout.splitlines() == [
+    assert own_lines(result.stdout) == [
         f"{path}:{heading_line}:1: error: the critique has 0 words of your own; write at least 80 "
         "(comments and quotes do not count)",
         f"{path}:{todo_line}:1: error: the critique still holds the {TODO_MARK} placeholder: "
         "replace it with your critique",
     ]
-    assert "2 errors, 0 warnings in 1 draft" in result.stderr
+    assert f"2 errors, {len(SECTION_TEXT)} warnings in 1 draft" in result.stderr  # a warning per untouched section
 
 
-def test_a_good_critique_passes_with_no_output(tmp_path: Path):
+def test_a_good_critique_passes_with_only_the_untouched_section_warnings(tmp_path: Path):
     path = make_draft(tmp_path, GOOD)
     result = run("check", str(path))
     assert result.exit_code == 0, result.output
-    assert result.stdout == ""
-    assert check_file(path, 80) == []
+    assert own_lines(result.stdout) == []
+    assert findings_of(path) == [] and {f.severity for f in check_file(path, 80)} == {"warning"}
 
 
 def test_html_comments_and_quotes_do_not_count_as_own_words(tmp_path: Path):
     hidden = "<!-- " + " ".join(["word"] * 120) + " -->"
     quote = "> " + SECTION_TEXT["Key ideas"]
     path = make_draft(tmp_path, f"{hidden}\n\n{quote}\n\nToo short, but these ten words are all mine really.")
-    (finding,) = check_file(path, 80)
+    (finding,) = findings_of(path)
     assert finding.severity == "error" and "has 10 words of your own" in finding.message
     assert (finding.line, finding.col) == where(path, CRITIQUE_HEADING)
 
@@ -105,7 +118,7 @@ def test_copied_run_of_words_is_an_error_at_its_first_word_naming_the_section(tm
     copied = "lets every position attend to every other position in a single step"
     critique = f"{GOOD}\nI like that it {copied}, and I doubt it scales."
     path = make_draft(tmp_path, critique)
-    findings = check_file(path, 80)
+    findings = findings_of(path)
     assert [f.severity for f in findings] == ["error"]
     assert (findings[0].line, findings[0].col) == where(path, copied, nth=1)  # nth=0 is the summary
     assert "copied from the machine-written section 'Key ideas'" in findings[0].message
@@ -115,21 +128,21 @@ def test_copied_run_of_words_is_an_error_at_its_first_word_naming_the_section(tm
 def test_copied_short_sentence_is_caught_by_sentence_match(tmp_path: Path):
     sentence = "Positional encodings add the order information."  # 6 words: below the n-gram length
     path = make_draft(tmp_path, f"{GOOD} {sentence.upper()}")
-    (finding,) = check_file(path, 80)
+    (finding,) = findings_of(path)
     assert "sentence copied from the machine-written section 'Key ideas'" in finding.message
     assert (finding.line, finding.col) == where(path, sentence.upper())
 
 
 def test_ordinary_shared_phrases_are_not_copying(tmp_path: Path):
     path = make_draft(tmp_path, f"{GOOD} The Transformer uses attention. Results on WMT 2014 look strong.")
-    assert check_file(path, 80) == []
+    assert findings_of(path) == []
 
 
 def test_todo_markers_error_in_the_critique_warn_elsewhere(tmp_path: Path):
     path = make_draft(tmp_path, f"{GOOD}\nStill to say: TODO compare with ByteNet.")
     text = path.read_text().replace("## Results\n\n", "## Results\n\nFIXME check the numbers. ")
     path.write_text(text)
-    findings = check_file(path, 80)
+    findings = findings_of(path)
     assert [(f.line, f.col, f.severity) for f in findings] == [
         (*where(path, "FIXME"), "warning"),
         (*where(path, "TODO compare"), "error"),
@@ -140,7 +153,7 @@ def test_todo_markers_error_in_the_critique_warn_elsewhere(tmp_path: Path):
 def test_sections_the_author_adds_below_the_critique_are_part_of_it(tmp_path: Path):
     half = GOOD.split(". ")
     path = make_draft(tmp_path, ". ".join(half[:3]) + ".\n\n## Verdict\n\n" + ". ".join(half[3:]).rstrip(".") + " TODO")
-    findings = check_file(path, 80)
+    findings = findings_of(path)
     assert [(f.line, f.col, f.severity, f.message) for f in findings] == [
         (*where(path, "TODO"), "error", "leftover TODO marker in the critique")]
 
@@ -171,20 +184,20 @@ def test_missing_front_matter_and_missing_keys(tmp_path: Path):
     assert check_file(path, 80)[0] == Finding(str(path), 1, 1, "error",
                                               "no front matter: the draft must start with a '---' YAML block")
     path.write_text(re.sub(r"(?m)^title: .*\n", "", text))
-    assert [f.message for f in check_file(path, 80)] == ["front matter has no 'title'"]
+    assert [f.message for f in findings_of(path)] == ["front matter has no 'title'"]
 
 
 def test_unverified_comments_in_machine_text_are_errors(tmp_path: Path):
     path = make_draft(tmp_path, GOOD)
     text = path.read_text().replace("28.4 BLEU", "28.4 BLEU <!-- unverified: 28.4 BLEU\n  not found in the paper -->")
     path.write_text(text)
-    (finding,) = check_file(path, 80)
+    (finding,) = findings_of(path)
     assert finding.severity == "error"
     assert finding.message.startswith("unverified claim: 28.4 BLEU not found in the paper; check it in the paper")
     assert (finding.line, finding.col) == where(path, "<!-- unverified")
     assert run("check", str(path)).exit_code == 1  # publish refuses too: it runs the same check
     path.write_text(text.replace("<!-- unverified: 28.4 BLEU\n  not found in the paper -->", ""))  # checked it
-    assert check_file(path, 80) == [] and run("check", str(path)).exit_code == 0
+    assert findings_of(path) == [] and run("check", str(path)).exit_code == 0
 
 
 def test_json_output_matches_the_text_output(tmp_path: Path):
@@ -205,7 +218,7 @@ def test_check_defaults_to_every_draft_and_finds_drafts_by_arxiv_id(tmp_path: Pa
     bad = make_draft(drafts, meta=other)
     result = run("check", "--drafts-dir", str(drafts))
     assert result.exit_code == 1
-    assert {line.split(":", 1)[0] for line in result.stdout.splitlines()} == {str(bad)}
+    assert {line.split(":", 1)[0] for line in own_lines(result.stdout)} == {str(bad)}
     assert run("check", "arXiv:1706.03762v5", "--drafts-dir", str(drafts)).exit_code == 0
     monkeypatch.setenv("PAPERDRAFT_DRAFTS_DIR", str(drafts))
     assert run("check", "1706.03762").exit_code == 0
@@ -219,18 +232,45 @@ def test_sentences_split_on_stops_and_blank_lines_with_offsets():
     assert [(o, s.strip()) for o, s in sentences(text)] == [(0, "One two."), (8, "Three 2.5 four!"), (text.index("Five"), "Five")]
 
 
-def test_list_shows_status_words_and_findings(tmp_path: Path):
+def test_list_shows_the_front_matter_status_and_readiness_apart(tmp_path: Path):
     drafts = tmp_path / "drafts"
     make_draft(drafts, GOOD)
     make_draft(drafts, meta=PaperMeta(title="Adam", arxiv_id="1412.6980", version=9))
     result = run("list", "--drafts-dir", str(drafts), "--json")
     assert result.exit_code == 0
     rows = {r["arxiv_id"]: r for r in json.loads(result.stdout)}
-    assert rows["1706.03762"]["status"] == "reviewed" and rows["1706.03762"]["errors"] == 0
-    assert rows["1706.03762"]["critique_words"] == len(GOOD.split())
-    assert rows["1412.6980"]["status"] == "draft" and rows["1412.6980"]["errors"] == 2
-    assert rows["1412.6980"]["critique_words"] == 0
+    # both drafts say "status: draft"; list shows that, never a status the file does not hold, and readiness apart
+    assert rows["1706.03762"]["status"] == "draft" and rows["1706.03762"]["ready"] is True
+    assert rows["1706.03762"]["errors"] == 0 and rows["1706.03762"]["critique_words"] == len(GOOD.split())
+    assert rows["1412.6980"]["status"] == "draft" and rows["1412.6980"]["ready"] is False
+    assert rows["1412.6980"]["errors"] == 2 and rows["1412.6980"]["critique_words"] == 0
     table = run("list", "--drafts-dir", str(drafts))
-    assert table.exit_code == 0
-    assert re.search(rf"1706\.03762.*reviewed.*\b{len(GOOD.split())}\b", table.stdout), table.stdout
-    assert re.search(r"1412\.6980.*draft.*\b0\b.*2 err", table.stdout), table.stdout
+    assert table.exit_code == 0 and "reviewed" not in table.stdout
+    assert re.search(r"Status\W+Ready", table.stdout), table.stdout
+    assert re.search(rf"1706\.03762\W+draft\W+yes\W+{len(GOOD.split())}\b", table.stdout), table.stdout
+    assert re.search(r"1412\.6980\W+draft\W+no\W+0\b.*2 err", table.stdout), table.stdout
+
+
+def test_each_machine_section_the_author_never_touched_is_a_warning_naming_it(tmp_path: Path):
+    path = make_draft(tmp_path, GOOD)
+    untouched = [f for f in check_file(path, 80) if UNTOUCHED in f.message]
+    assert [(f.line, f.col, f.severity, f.message) for f in untouched] == [
+        (where(path, f"## {h}")[0], 1, "warning", f"'{h}' is as paperdraft wrote it: put it in your own words, "
+                                                  "or delete it") for h in SECTION_TEXT]
+    result = run("check", str(path))
+    assert result.exit_code == 0  # warnings: the draft can still be published
+    assert f"{path}:{where(path, '## How it works')[0]}:1: warning: 'How it works' is as paperdraft wrote it: put " \
+           "it in your own words, or delete it" in result.stdout.splitlines()
+
+    # the author rewords Results (one character is enough), deletes Limitations, and edits the byline and
+    # the footer, which are not sections: only the four sections left as paperdraft wrote them are named
+    text = path.read_text()
+    for old, new in [("28.4 BLEU", "28.4 BLEU points"), (f"## Limitations\n\n{SECTION_TEXT['Limitations']}\n\n", ""),
+                     ("*Ashish Vaswani, Noam Shazeer*", "*Vaswani and Shazeer*"),
+                     ("The critique is the author's own.*", "The critique is mine.*")]:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path.write_text(text)
+    named = [f.message.split("'")[1] for f in check_file(path, 80) if UNTOUCHED in f.message]
+    assert named == ["TL;DR", "The problem", "Key ideas", "How it works"]
+    assert all(f.severity == "warning" for f in check_file(path, 80))

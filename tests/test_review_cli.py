@@ -13,7 +13,7 @@ from pipeline.cli import app
 from pipeline.draftfile.format import CRITIQUE_HEADING, TODO_MARK
 from pipeline.errors import NoEditorError
 from pipeline.author.editor import editor_argv, find_editor
-from tests.test_review import GOOD, make_draft, where
+from tests.test_review import GOOD, make_draft, own_lines, where
 
 FAKE_EDITOR = """#!{python}
 import json, os, re, sys
@@ -81,8 +81,8 @@ def test_review_prints_the_findings_when_the_critique_is_still_short(fake_bin: P
     assert [Path(c[0]).name for c in calls(tmp_path)] == ["nvim"]
     assert result.exit_code == 1
     heading = where(path, CRITIQUE_HEADING)[0]
-    assert result.stdout.splitlines() == [f"{path}:{heading}:1: error: the critique has 4 words of your own; "
-                                          "write at least 80 (comments and quotes do not count)"]
+    assert own_lines(result.stdout) == [f"{path}:{heading}:1: error: the critique has 4 words of your own; "
+                                        "write at least 80 (comments and quotes do not count)"]
     assert "not ready to publish" in result.stderr
 
 

@@ -8,6 +8,10 @@ format vim's quickfix, Emacs' compile mode and VS Code problem matchers read.
 The author's own words exclude HTML comments, the ``TODO(author)`` placeholder
 and Markdown block quotes (``> ...``): quoting the paper is allowed, but it is
 not critique, so it neither counts as copying nor towards the word minimum.
+
+A machine section the author never touched (its text still has the hash paperdraft
+kept in ``section_hashes``) is a warning naming it: the author should put it in
+their own words or delete it. ``publish`` names the same sections in the post's footer.
 """
 
 from __future__ import annotations
@@ -17,8 +21,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Literal
 
-from pipeline.draftfile.format import CRITIQUE_HEADING, FLAG_LOOSE, PLACEHOLDER, QUOTE_NOTE_LOOSE, TODO_MARK
-from pipeline.draftfile.parse import DraftFile, read_draft
+from pipeline.draftfile.format import (
+    CRITIQUE_HEADING,
+    FLAG_LOOSE,
+    PLACEHOLDER,
+    QUOTE_NOTE_LOOSE,
+    TODO_MARK,
+)
+from pipeline.draftfile.merge import block_hash
+from pipeline.draftfile.parse import Block, DraftFile, read_draft
 
 Severity = Literal["error", "warning"]
 REQUIRED_KEYS = ("title", "status")
@@ -136,6 +147,21 @@ def quote_findings(doc: DraftFile, at: Callable[..., Finding]) -> list[Finding]:
             for m in QUOTE_NOTE_LOOSE.finditer(doc.text, doc.body_start, end)]
 
 
+def as_drafted(doc: DraftFile) -> list[Block]:
+    """The machine sections the author never touched: each block's text still has the hash the front matter's
+    ``section_hashes`` kept when paperdraft wrote it. The preamble and the footer are not sections."""
+    stored = (doc.front or {}).get("section_hashes")
+    if not isinstance(stored, dict):
+        return []
+    return [b for b in doc.machine if stored.get(b.key) == block_hash(doc.block_text(b))]
+
+
+def untouched_findings(doc: DraftFile, at: Callable[..., Finding]) -> list[Finding]:
+    """A warning for each machine section as paperdraft wrote it: a post should carry the author's words."""
+    return [at(b.at, "warning", f"'{b.heading}' is as paperdraft wrote it: put it in your own words, or delete it")
+            for b in as_drafted(doc)]
+
+
 def check_draft(doc: DraftFile, min_words: int) -> list[Finding]:
     """Every finding for one draft, in file order."""
     at = lambda offset, severity, message: Finding(str(doc.path), *doc.line_col(offset), severity, message)  # noqa: E731
@@ -171,6 +197,7 @@ def check_draft(doc: DraftFile, min_words: int) -> list[Finding]:
             out.append(at(doc.critique.at, "warning", "no footer naming the model that drafted the summary"))
     out.extend(unverified_findings(doc, at))
     out.extend(quote_findings(doc, at))
+    out.extend(untouched_findings(doc, at))
     return sorted(out, key=lambda f: (f.line, f.col))
 
 

@@ -13,7 +13,7 @@ from collections import Counter
 
 from pipeline.extract.pdf import describe_pages
 from pipeline.records import Document
-from pipeline.summarize.blog_sections import LIMITATION
+from pipeline.summarize.blog_sections import states_own_limitation
 from pipeline.summarize.evidence import split_sentences
 
 # Extraction joins a URL broken at a line end with a space: "https://github.com/ tensorflow/x".
@@ -28,7 +28,23 @@ COMPUTE = re.compile(
 )
 NAME = re.compile(r"\b(?:[A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9-]*|[A-Z][a-z]+[A-Z][A-Za-z0-9-]*)(?:[- ]\d{1,4}(?:\.\d)?)?\b")
 COMMON = {"In", "We", "The", "Table", "Figure", "Fig", "Section", "Eq", "Our", "For", "On", "This", "It", "As", "To"}
-NOT_A_BASELINE = re.compile(r"^(BLEU|ROUGE|METEOR|F1|EM|FLOPs?|[TGP]FLOPS|GPUs?|TPUs?|[KMPVAH]\d+)", re.I)
+# Metrics are what a paper measures with, never a dataset or a baseline: "WER (p. 3)" under "Datasets" misled.
+# Word error rate and its kin, translation and summary scores, F-scores, ranking and detection scores,
+# image and audio quality, errors and perplexity; plurals ("EERs") and variants ("ROUGE-L", "BLEU-4", "Top-1").
+METRIC = re.compile(
+    r"(?:[WCPS]ER|EER|DER|TER|UER|minDCF|DCF|C(?:llr|LLR)|(?:Sacre)?BLEU|ROUGE|METEOR|CIDE[rR]|SPICE|chrF|BERTScore|"
+    r"BLEURT|COMET|F1|F-?(?:score|measure)|EM|mAP|AP|AUC|AUROC|ROC|MRR|NDCG|nDCG|PSNR|SSIM|FID|LPIPS|MSE|RMSE|MAE|"
+    r"MAPE|PPL|MOS|SNR|SDR|SI-S[ND]R|PESQ|STOI|UAR|WA|UA|Acc|Top|IoU|mIoU|PCK|OKS|NLL|BPC|BPB)"
+    r"(?:s|[- ]?(?:\d{1,2}|[LNSW]|Lsum|SU4|@\d+))?")
+NOT_A_BASELINE = re.compile(r"FLOPs?|[TGP]FLOPS|GPUs?|TPUs?|[KMPVAH]\d+", re.I)
+# A sentence about words ("the word "BMW" is rare", "names such as Paris"): its quoted or listed examples are
+# words it talks about, never datasets or baselines.
+ABOUT_WORDS = re.compile(r"\b(words?|tokens?|vocabular(y|ies)|terms?|names?|phrases?|entit(y|ies)|spellings?|"
+                         r"characters?|subwords?|lexic\w*|morphem\w*|nouns?|verbs?|acronyms?|abbreviations?)\b", re.I)
+QUOTED = re.compile(r"[\"“'‘`]([^\"“”'‘’`]{1,60})[\"”'’`]")
+_EXAMPLE_NAME = r"[A-Z][\w-]*"
+EXAMPLES = re.compile(rf"\b(?:e\.g\.|i\.e\.|such as|like|for (?:example|instance)|including),?\s+"
+                      rf"({_EXAMPLE_NAME}(?:,?\s+(?:and\s+|or\s+)?{_EXAMPLE_NAME})*)")
 LIMIT_EACH = 6
 
 
@@ -43,14 +59,30 @@ def _quote(sentence: str, limit: int = 160) -> str:
     return text.replace("--", "–").replace("TODO", "To-do")
 
 
+def example_spans(sentence: str) -> list[tuple[int, int]]:
+    """Where a sentence about words gives its examples: in quotes, or after "e.g.", "such as", "like"."""
+    if not ABOUT_WORDS.search(sentence):
+        return []
+    return [m.span(1) for m in QUOTED.finditer(sentence)] + [m.span(1) for m in EXAMPLES.finditer(sentence)]
+
+
+def is_name_of_a_thing(name: str) -> bool:
+    """Whether a capitalised name can be a dataset or a baseline: not a metric, a unit of compute or hardware."""
+    return (name not in COMMON and len(name) > 2 and not METRIC.fullmatch(name)
+            and not NOT_A_BASELINE.fullmatch(name))
+
+
 def _names(doc: Document, cue: re.Pattern) -> list[tuple[str, int]]:
-    """Capitalised names (ImageNet, WMT 2014, BERT-large) in sentences that carry ``cue``, first page each."""
+    """Capitalised names (ImageNet, WMT 2014, BERT-large) in sentences that carry ``cue``, first page each;
+    never a metric (WER, BLEU, F1) or a word a sentence gives as an example ("the word "BMW"")."""
     counts: Counter[str] = Counter()
     first: dict[str, int] = {}
     for page, sentence in _sentences(doc):
         if cue.search(sentence):
-            for name in NAME.findall(sentence):
-                if name not in COMMON and len(name) > 2 and not NOT_A_BASELINE.match(name):
+            examples = example_spans(sentence)
+            for match in NAME.finditer(sentence):
+                name = match.group(0)
+                if is_name_of_a_thing(name) and not any(a <= match.start() < b for a, b in examples):
                     counts[name] += 1
                     first.setdefault(name, page)
     return [(name, first[name]) for name, _ in counts.most_common(LIMIT_EACH * 2)]
@@ -82,6 +114,6 @@ def _aids(doc: Document) -> list[str]:
         lines.append("Models and baselines compared: " + ", ".join(f"{n} (p. {p})" for n, p in baselines))
     compute = [(p, s) for p, s in _sentences(doc) if COMPUTE.search(s)][:3]
     lines += [f"Compute reported (p. {p}): {_quote(s)}" for p, s in compute] or ["Compute reported: none found"]
-    stated = [(p, s) for p, s in _sentences(doc) if LIMITATION.search(s)][:3]
+    stated = [(p, s) for p, s in _sentences(doc) if states_own_limitation(s)][:3]  # not earlier methods' drawbacks
     lines += [f"Limitation stated (p. {p}): {_quote(s)}" for p, s in stated] or ["Limitations stated: none found"]
     return lines

@@ -1,46 +1,65 @@
 """``paperdraft publish``: turn a checked draft into a blog post for Jekyll, Hugo, Quarto or plain Markdown.
 
 Only a draft without check errors is published. The post's file name is the
-date and a slug of ``[a-z0-9-]`` only, so no title or id can steer it outside
-the blog folder. The draft records where the post went and a hash of the post
-as written (``published_to``, ``published_at``, ``published_format``,
-``published_hash``): publishing again rewrites the post only if nobody edited
-it since, and never makes a second one. Every file is written atomically.
+date and a slug of ``[a-z0-9-]`` only (the title's, or ``--name``), so no title
+or id can steer it outside the blog folder.
+
+One draft can go to many blogs. The draft keeps one record per post in its
+front matter::
+
+    posts:
+    - {to: /abs/site/_posts/2024-05-01-x.md, format: jekyll, hash: <sha256 of the post>, at: '2024-05-01'}
+    - {to: /abs/content/posts/2024-05-01-x.md, format: hugo, hash: ..., at: '2024-05-01'}
+
+Publishing again to a blog folder in a format rewrites that post only if nobody
+edited it since (its hash is the one recorded for it), and never makes a second
+one; an edit to one post stops only that post. Older drafts' single
+``published_to``/``published_format``/``published_hash``/``published_at`` keys
+are read as one record and written back in the new form.
+
+The post's footer says what the post holds: how many sentences of the summary
+quote the paper, and which sections are still as paperdraft drafted them.
+
+Every target (the blog folder, the drafts folder for the draft and its share
+text) is checked to be writable before anything is written; a lock on the blog
+folder lets one publish at a time choose and write a post name there. Every
+file is written atomically; a draft that is a symbolic link is written through.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from slugify import slugify
+import yaml
 
-from pipeline.author.check import check_draft, has_errors, own_text, sentences
+from pipeline.author.check import check_draft, has_errors
+from pipeline.author.post import FORMATS, NAME_LIMIT, POST_NAME, SAFE_NAME, check_name, plain, post_path, render_post
+from pipeline.author.post_records import LEGACY_KEYS, in_target, points_to, post_records, resolved_path
+from pipeline.author.share import emails_on_first_page, first_sentence, paper_pdf, share_text
 from pipeline.config import Settings
-from pipeline.draftfile.parse import DraftFile, read_draft, strip_comments
-from pipeline.draftfile.render import compose, inert
-from pipeline.draftfile.store import atomic_write, file_lock, remove_stale_temps
-from pipeline.errors import ExtractionError, NotReadyError, PostConflictError, PublishFormatError
-from pipeline.extract.pdf_reader import first_page_text
-from pipeline.fetch.pdf import pdf_cache_path
+from pipeline.draftfile.lookup import list_drafts
+from pipeline.draftfile.parse import DraftFile, read_draft
+from pipeline.draftfile.render import compose
+from pipeline.draftfile.store import (
+    atomic_write,
+    file_lock,
+    folder_lock,
+    remove_stale_temps,
+)
+from pipeline.errors import (
+    ConfigError,
+    NotReadyError,
+    PostConflictError,
+    PublishFormatError,
+    WriteError,
+)
 from pipeline.hashing import sha256_text
-from pipeline.records import PaperMeta
-
-FORMATS = ("jekyll", "hugo", "quarto", "plain")
-SAFE_NAME = re.compile(r"\d{4}-\d{2}-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*\.(?:md|qmd)")
-SHARE_LIMIT = 280
-_DOMAIN = r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-TAG = re.compile(r"<!--.*?(?:-->|$)|</?[A-Za-z][^<>]*>", re.S)
-EMAIL = re.compile(rf"\{{(?P<names>[^{{}}@]+)\}}\s*@\s*(?P<domain>{_DOMAIN})|(?P<plain>[A-Za-z0-9][A-Za-z0-9._%+-]*@{_DOMAIN})")
-
-
-
-
-
-
 
 
 @dataclass
@@ -50,183 +69,194 @@ class PublishResult:
     share_text: str
     status: Literal["written", "updated", "unchanged"]
     emails: list[str] = field(default_factory=list)
+    left: Path | None = None  # an earlier post of this blog and format, under another name, now not tracked
 
 
-def post_slug(front: dict) -> str:
-    """ASCII ``[a-z0-9-]`` from the title (or the arXiv id); never empty, never a path."""
-    slug = slugify(str(front.get("title") or ""), max_length=60, word_boundary=True)
-    slug = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]+", "", slug)).strip("-")
-    if not slug:
-        slug = re.sub(r"[^a-z0-9]+", "-", str(front.get("arxiv_id") or "").lower()).strip("-")[:40].strip("-")
-    return slug or "post"
+def check_blog_folder(blog_dir: Path) -> None:
+    """``--to`` must be a folder, or a path where one can be made: not a file, not a dangling link."""
+    hint = "give --to the blog's posts folder, e.g. site/_posts or content/posts"
+    if blog_dir.is_symlink() and not blog_dir.exists():
+        raise ConfigError(f"the blog folder {blog_dir} is not a folder: it is a link to {os.readlink(blog_dir)}, "
+                          "which does not exist", hint=hint)
+    if blog_dir.exists() and not blog_dir.is_dir():
+        raise ConfigError(f"the blog folder {blog_dir} is not a folder: it is a file", hint=hint)
+    for parent in blog_dir.parents:
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                raise ConfigError(f"the blog folder {blog_dir} is not a folder: {parent} is not a folder",
+                                  hint=hint)
+            return
 
 
-def post_path(blog_dir: Path, front: dict, fmt: str, today: date) -> tuple[Path, date]:
-    """Where the post goes: where it went before (same folder and format), else ``YYYY-MM-DD-slug.md``."""
-    recorded = Path(str(front.get("published_to") or ""))
-    if front.get("published_format") == fmt and SAFE_NAME.fullmatch(recorded.name):
-        if recorded.parent.resolve() == blog_dir.resolve():
-            try:
-                return blog_dir / recorded.name, date.fromisoformat(recorded.name[:10])
-            except ValueError:  # a hand-edited name with no such date (2026-13-45): publish under today's
-                pass
-    name = f"{today.isoformat()}-{post_slug(front)}.{'qmd' if fmt == 'quarto' else 'md'}"
-    assert SAFE_NAME.fullmatch(name), name
-    return blog_dir / name, today
-
-
-def plain(value: object) -> str:
-    """A front-matter value from the paper as plain text: its HTML tags and comments gone, nothing left to open one.
-
-    Themes print ``page.title`` unescaped, and Quarto reads it as Markdown: the paper's HTML must not get there.
-    """
-    return inert(TAG.sub("", " ".join(str(value).split())))
-
-
-def post_front(front: dict, fmt: str, day: date) -> dict | None:
-    """The front matter each site generator expects; internal keys (hashes, prompts) stay in the draft."""
-    authors = front.get("authors")
-    authors = [plain(a) for a in authors] if isinstance(authors, list) else plain(authors) if authors else None
-    paper = {"arxiv_id": front.get("arxiv_id"), "arxiv_url": front.get("url"), "paper_authors": authors}
-    paper = {k: v for k, v in paper.items() if v}
-    tags = [plain(t) for t in front.get("categories") or []]
-    title = plain(front["title"])
-    if fmt == "jekyll":
-        return {"layout": "post", "title": title, "date": day, "tags": tags, **paper}
-    if fmt == "hugo":
-        return {"title": title, "date": day, "draft": False, "slug": post_slug(front), "tags": tags, "params": paper}
-    if fmt == "quarto":
-        return {"title": title, "date": day, "categories": tags, **paper}
-    return None
-
-
-def render_post(doc: DraftFile, fmt: str, day: date) -> str:
-    """The post: the draft's body without comments or its title line, under the format's front matter.
-
-    The comments dropped are those the parser skipped: a ``<!--`` inside a fenced code block is code."""
-    body = strip_comments(doc.body)
-    body = re.sub(r"\A\s*# [^\n]*\n", "", body)  # the title lives in the front matter (or the heading below)
-    body = re.sub(r"[ \t]+\n", "\n", body)
-    body = re.sub(r"\n{3,}", "\n\n", body).strip() + "\n"
-    front = post_front(doc.front, fmt, day)
-    if front is not None:
-        return compose(front, body)
-    facts = [f"Published {day.isoformat()}"]
-    if doc.front.get("url"):
-        facts.append(f"[arXiv:{doc.front.get('arxiv_id') or 'paper'}]({doc.front['url']})")
-    if doc.front.get("categories"):
-        facts.append(", ".join(map(plain, doc.front["categories"])))
-    return f"# {plain(doc.front['title'])}\n\n*{' · '.join(facts)}*\n\n{body}"
-
-
-def _shorten(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: max(limit - 1, 0)]
-    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:") + "…"
-
-
-def share_text(title: str, take: str, url: str | None, limit: int = SHARE_LIMIT) -> str:
-    """``Title: take`` and the link, at most ``limit`` characters; the take is shortened first."""
-    link = f"\n{url}" if url else ""
-    head = _shorten(title, max(limit - len(link), 1))
-    room = limit - len(link) - len(head) - 2
-    line = f"{head}: {_shorten(take, room)}" if take and room > 10 else head
-    return line + link
-
-
-def first_sentence(doc: DraftFile) -> str:
-    """The author's one-line take: the critique's first sentence, without Markdown decoration."""
-    own = own_text(doc)
-    for _, sentence in sentences(own, doc.critique.start if doc.critique else len(own)):
-        plain = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", sentence)
-        return " ".join(re.sub(r"[*_`#]+", "", plain).split())
-    return ""
-
-
-def emails_in_text(text: str) -> list[str]:
-    """E-mail addresses, in order, once each; ``{alice,bob}@lab.org`` gives both addresses."""
-    found: list[str] = []
-    for m in EMAIL.finditer(text):
-        if m.group("plain"):
-            found.append(m.group("plain").rstrip("."))
-        else:
-            names = [n.strip() for n in re.split(r"[,;|\s]+", m.group("names")) if n.strip()]
-            found += [f"{n}@{m.group('domain')}" for n in names if re.fullmatch(r"[A-Za-z0-9._%+-]+", n)]
-    seen: set[str] = set()
-    return [e for e in found if not (e.lower() in seen or seen.add(e.lower()))]
-
-
-def emails_on_first_page(pdf_path: Path) -> list[str]:
-    """The e-mail addresses printed on a PDF's first page; [] when it cannot be read (this is only a nicety)."""
+def _unwritable(folder: Path) -> tuple[Path, str] | None:
+    """(the folder that stops it, why) when files cannot be made in ``folder``, or in the nearest existing folder
+    above it (where it would be made); None when they can. Uses access(2): a read-only mount is refused even
+    for root."""
+    probe = folder
+    while not (probe.exists() or probe.is_symlink()) and probe.parent != probe:
+        probe = probe.parent
+    if os.access(probe, os.W_OK | os.X_OK):
+        return None
     try:
-        return emails_in_text(first_page_text(pdf_path))  # the same limits as extraction: it may be hostile
-    except ExtractionError:
-        return []
+        read_only = bool(os.statvfs(probe).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only = False
+    return probe, "a read-only file system" if read_only else "permission denied"
 
 
-def paper_pdf(front: dict, draft: Path, settings: Settings) -> Path | None:
-    """The paper's PDF, when the draft came from a local PDF or arXiv's PDF is in the cache."""
-    source = str(front.get("source") or "")
-    if source.lower().endswith(".pdf"):
-        for candidate in (Path(source).expanduser(), draft.parent / source):
-            if candidate.is_file():
-                return candidate
-    if front.get("arxiv_id"):
-        version = front.get("version")
-        meta = PaperMeta(title=str(front.get("title") or ""), arxiv_id=str(front["arxiv_id"]),
-                         version=version if isinstance(version, int) else None)
-        cached = pdf_cache_path(meta, settings)
-        return cached if cached.is_file() else None
+def check_writable(targets: list[tuple[str, Path]]) -> None:
+    """Every folder publishing writes to, checked before anything is written: a draft is never left ``draft``
+    beside a live post because its own folder could not be written."""
+    for what, folder in targets:
+        stop = _unwritable(folder)
+        if stop:
+            where, why = stop
+            raise WriteError(f"cannot write to {what} {where} ({why}); nothing was published",
+                             hint=f"make {where} writable, then publish again")
+
+
+def _post_paper(text: str | None) -> tuple[str | None, str | None]:
+    """(arXiv id, title) of the paper a post is about, as paperdraft writes posts; (None, None) if unknown."""
+    if not text:
+        return None, None
+    match = re.match(r"\A---\n(.*?)\n---[ \t]*\n", text, re.S)
+    if match:
+        try:
+            front = yaml.safe_load(match.group(1))
+        except yaml.YAMLError:
+            return None, None
+        if not isinstance(front, dict):
+            return None, None
+        params = front.get("params") if isinstance(front.get("params"), dict) else {}
+        ident = front.get("arxiv_id") or params.get("arxiv_id")
+        return (str(ident) if ident else None), (str(front["title"]) if front.get("title") else None)
+    head = text[:2000]
+    title = re.match(r"\A# ([^\n]+)\n", head)
+    ident = re.search(r"^\*Published [^\n]*?\[arXiv:([^\]\n]+)\]", head, re.M)
+    return (ident.group(1) if ident else None), (title.group(1) if title else None)
+
+
+def _free_name(blog_dir: Path, post: Path, front: dict) -> str:
+    """A post name for ``--name`` that no post in ``blog_dir`` has: the slug and the arXiv id, else a number."""
+    base = post.name[11:].rsplit(".", 1)[0]
+    ident = re.sub(r"[^a-z0-9]+", "-", str(front.get("arxiv_id") or "").lower()).strip("-")
+    taken = {p.name[11:].rsplit(".", 1)[0] for p in blog_dir.glob("????-??-??-*")}
+    tails = ([ident] if ident else []) + [str(n) for n in range(2, 100)]
+    for tail in tails:
+        name = f"{base[: NAME_LIMIT - len(tail) - 1].rstrip('-')}-{tail}"
+        if name not in taken and POST_NAME.fullmatch(name):
+            return name
+    return f"{base[:40].rstrip('-')}-post"
+
+
+def _draft_of(post: Path, drafts_dir: Path, this: Path) -> Path | None:
+    """The other draft in ``drafts_dir`` that records ``post`` as its own, if one does."""
+    for other in list_drafts(drafts_dir):
+        if other.resolve() == this.resolve():
+            continue
+        try:
+            front = read_draft(other).front or {}
+        except (OSError, UnicodeDecodeError):
+            continue
+        if any(points_to(r, post) for r in post_records(front)):
+            return other
     return None
 
 
-def publish(draft: Path, blog_dir: Path, fmt: str, settings: Settings, today: date | None = None) -> PublishResult:
-    """Write the post and its share text, and mark the draft published. Refuses drafts with check errors."""
+def publish(draft: Path, blog_dir: Path, fmt: str, settings: Settings, today: date | None = None,
+            name: str | None = None) -> PublishResult:
+    """Write the post and its share text, and mark the draft published. Refuses drafts with check errors.
+
+    ``name`` is the post's name in its file name (``YYYY-MM-DD-<name>.md``) instead of the title's slug. The share
+    text goes beside the draft (``<draft>.share.txt``), outside the blog, where no site generator takes it for a
+    post."""
     if fmt not in FORMATS:
         raise PublishFormatError(f"unknown format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")
+    check_name(name)
+    blog_dir = blog_dir.expanduser()
+    check_blog_folder(blog_dir)
+    if draft.is_symlink():  # write through the link to the draft it names: the link stays a link
+        draft = draft.resolve()
     with file_lock(draft):  # a redraft or a second publish of this draft waits for this one
-        return _publish_locked(draft, blog_dir, fmt, settings, today)
+        return _publish_locked(draft, blog_dir, fmt, settings, today, name)
 
 
-def _publish_locked(draft: Path, blog_dir: Path, fmt: str, settings: Settings, today: date | None) -> PublishResult:
+def _publish_locked(draft: Path, blog_dir: Path, fmt: str, settings: Settings, today: date | None,
+                    name: str | None) -> PublishResult:
     doc = read_draft(draft)
     findings = check_draft(doc, settings.critique_min_words)
     if has_errors(findings):
         raise NotReadyError(f"{draft} is not ready to publish: {sum(f.severity == 'error' for f in findings)} "
                             "error(s)", hint="write your critique under ## My critique, then run paperdraft check",
                             findings=findings)
-    blog_dir = blog_dir.expanduser()
-    post, day = post_path(blog_dir, doc.front, fmt, today or date.today())
+    share = draft.with_name(f"{draft.stem}.share.txt")
+    check_writable([("the blog folder", blog_dir), ("the drafts folder", draft.parent)])
+    same_folder = blog_dir.exists() and blog_dir.resolve() == draft.parent.resolve()  # its lock is held already
+    with nullcontext() if same_folder else folder_lock(blog_dir):  # one publish at a time writes a post here
+        return _publish_in_blog(doc, draft, share, blog_dir, fmt, settings, today, name)
+
+
+def _publish_in_blog(doc: DraftFile, draft: Path, share: Path, blog_dir: Path, fmt: str, settings: Settings,
+                     today: date | None, name: str | None) -> PublishResult:
+    post, day = post_path(blog_dir, doc.front, fmt, today or date.today(), name)
     if post.parent.resolve() != blog_dir.resolve() or not SAFE_NAME.fullmatch(post.name):  # the last guard
         raise PostConflictError(f"refusing to write {post}: it is not a plain file name inside {blog_dir}")
-    text = render_post(doc, fmt, day)
-    share = post.with_name(f"{post.stem}.share.txt")
+    text = render_post(doc, fmt, day, post.name[11:].rsplit(".", 1)[0])
     for path in (post, share):  # what a publish killed midway left behind
         remove_stale_temps(path)
+    records = post_records(doc.front)
     status = "written"
     if post.exists() or post.is_symlink():
         current = post.read_text(encoding="utf-8", errors="replace") if post.is_file() else None
-        recorded = Path(str(doc.front.get("published_to") or "")).expanduser()
-        ours = current is not None and not post.is_symlink() and recorded.resolve() == post.resolve() \
-            and sha256_text(current) == doc.front.get("published_hash")
+        ours = current is not None and not post.is_symlink() and any(
+            points_to(r, post) and r.get("hash") == sha256_text(current) for r in records)
         if current == text and not post.is_symlink():
             status = "unchanged"
         elif ours:
             status = "updated"
         else:
-            raise PostConflictError(f"{post} was changed after paperdraft published it (or paperdraft did not write "
-                                    "it); not overwriting it", hint="copy your changes into the draft and delete "
-                                                                    "the post, then publish again")
+            _refuse(post, current, doc, draft, blog_dir)
     if status != "unchanged":
         atomic_write(post, text)
     share_body = share_text(plain(doc.front["title"]), first_sentence(doc), doc.front.get("url"))
     if not share.is_file() or share.read_text(encoding="utf-8", errors="replace") != share_body + "\n":
         atomic_write(share, share_body + "\n")
+    record = {"to": str(post.resolve()), "format": fmt, "hash": sha256_text(text), "at": day.isoformat()}
+    kept, left = [], None
+    for old in records:
+        if points_to(old, post) or in_target(old, blog_dir, fmt):
+            if record not in kept:
+                kept.append(record)  # in the place of the record it replaces
+            earlier = resolved_path(old["to"])
+            if earlier and earlier != post.resolve() and earlier.is_file():
+                left = earlier
+            continue
+        kept.append(old)
+    if record not in kept:
+        kept.append(record)
     front, body = doc.front, doc.body  # the same parse that check judged
-    marked = {**front, "status": "published", "published_to": str(post.resolve()), "published_at": day.isoformat(),
-              "published_format": fmt, "published_hash": sha256_text(text)}
+    marked = {k: v for k, v in front.items() if k not in LEGACY_KEYS}
+    marked.update(status="published", posts=kept)
     if marked != front:
         atomic_write(draft, compose(marked, body))  # the body, hence content_hash's meaning, is unchanged
     pdf = paper_pdf(front, draft, settings)
-    return PublishResult(post, share, share_body, status, emails_on_first_page(pdf) if pdf else [])
+    return PublishResult(post, share, share_body, status, emails_on_first_page(pdf) if pdf else [], left)
+
+
+def _refuse(post: Path, current: str | None, doc: DraftFile, draft: Path, blog_dir: Path) -> None:
+    """The post is not this draft's as paperdraft wrote it: say whose it is, and how to publish beside it."""
+    ident, title = _post_paper(current)
+    mine = str(doc.front.get("arxiv_id") or "") or None
+    if (ident and ident != mine) or (not ident and not mine and title and title != plain(doc.front["title"])):
+        other = _draft_of(post, draft.parent, draft)
+        whose = f"'{title}'" if title else "another paper"
+        whose += f" (arXiv {ident})" if ident else ""
+        whose += f", drafted in {other}" if other else ""
+        suggested = _free_name(blog_dir, post, doc.front)
+        raise PostConflictError(f"{post} is the post of another paper, {whose}; not overwriting it",
+                                hint=f"publish this draft under another name: paperdraft publish {draft} --to "
+                                     f"{blog_dir} --name {suggested}")
+    raise PostConflictError(f"{post} was changed after paperdraft published it (or paperdraft did not write "
+                            "it); not overwriting it", hint="copy your changes into the draft and delete the post, "
+                                                            "then publish again; or publish this draft under "
+                                                            "another name with --name")

@@ -109,17 +109,24 @@ def check(
 
 def publish(
     draft: Annotated[str, typer.Argument(help="The draft: a path, or the paper's arXiv id.")],
-    to: Annotated[Path, typer.Option("--to", help="The blog's posts folder, e.g. site/_posts.")],
+    to: Annotated[Path, typer.Option("--to", metavar="BLOG_DIR",
+                                     help="The blog's posts folder, e.g. site/_posts or content/posts.")],
     format: Annotated[PostFormat, typer.Option("--format", help="The site generator.")] = PostFormat.jekyll,
+    name: Annotated[Optional[str], typer.Option(
+        "--name", metavar="SLUG", help="The post's name in its file name (YYYY-MM-DD-SLUG.md) instead of the "
+                                       "title's, e.g. when another paper's post has that name.")] = None,
     drafts_dir: DraftsDir = None,
 ) -> None:
-    """Publish DRAFT as a post in BLOG_DIR, once its critique passes check."""
+    """Publish DRAFT as a post in the blog folder given with --to, once its critique passes check.
+
+    A draft can go to several blogs, each post kept up to date on its own; the share text goes beside the draft.
+    """
     from pipeline.author.publish import publish as publish_draft
 
     settings = _settings(drafts_dir)
     path = _resolve(draft, settings)
     try:
-        result = publish_draft(path, to, format.value, settings)
+        result = publish_draft(path, to, format.value, settings, name=name)
     except NotReadyError as exc:
         for finding in exc.findings:
             err.print(str(finding), highlight=False, markup=False)
@@ -128,6 +135,9 @@ def publish(
         raise fail(exc) from None
     out.print(f"{result.status}: {result.post}", highlight=False, markup=False)
     out.print(f"share text ({result.share}):\n{result.share_text}", highlight=False, markup=False)
+    if result.left:
+        err.print(f"note: the earlier post {result.left} is still in the blog; delete it if this one replaces it",
+                  highlight=False, markup=False)
     if result.emails:
         out.print(f"e-mail addresses on the paper's first page: {', '.join(result.emails)}", highlight=False)
 
@@ -140,16 +150,17 @@ def _row(path: Path, settings: Settings) -> dict:
     else:
         findings, front, words = check_draft(doc, settings.critique_min_words), doc.front or {}, critique_words(doc)
     errors = sum(f.severity == "error" for f in findings)
-    status = "published" if front.get("status") == "published" else "draft" if errors else "reviewed"
-    return {"path": str(path), "title": front.get("title"), "arxiv_id": front.get("arxiv_id"), "status": status,
-            "critique_words": words, "errors": errors, "warnings": len(findings) - errors}
+    status = front.get("status")  # as the front matter says; readiness is apart: no check errors
+    return {"path": str(path), "title": front.get("title"), "arxiv_id": front.get("arxiv_id"),
+            "status": str(status) if status else None, "ready": not errors, "critique_words": words,
+            "errors": errors, "warnings": len(findings) - errors}
 
 
 def list_command(
     drafts_dir: DraftsDir = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list instead of a table.")] = False,
 ) -> None:
-    """List drafts: status (draft, reviewed, published), critique words, open findings."""
+    """List drafts: status (the front matter's: draft or published), ready to publish, critique words, findings."""
     from rich.table import Table
     from rich.text import Text
 
@@ -162,11 +173,11 @@ def list_command(
     if not rows:
         err.print(f"no drafts in {settings.drafts_dir}", highlight=False)
         return
-    table = Table("Title", "arXiv id", "Status", "Words", "Findings")
+    table = Table("Title", "arXiv id", "Status", "Ready", "Words", "Findings")
     for row in rows:
         findings = f"{row['errors']} err, {row['warnings']} warn" if row["errors"] or row["warnings"] else "-"
-        cells = [row["title"] or Path(row["path"]).name, row["arxiv_id"] or "-", row["status"],
-                 str(row["critique_words"]), findings]
+        cells = [row["title"] or Path(row["path"]).name, row["arxiv_id"] or "-", row["status"] or "-",
+                 "yes" if row["ready"] else "no", str(row["critique_words"]), findings]
         table.add_row(*(Text(str(c)) for c in cells))  # Text: a title's [brackets] are not markup
     out.print(table)
 

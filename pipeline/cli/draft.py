@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from pipeline.cli.console import RichProgress, err, fail, out, quiet_libraries
+from pipeline.cli.console import err, fail, out, progress_for, quiet_libraries
 from pipeline.config import load_settings
 from pipeline.errors import PaperdraftError
 from pipeline.interrupts import Interrupted, raise_on_sigterm
@@ -24,8 +22,15 @@ def draft(
     force: Annotated[
         bool, typer.Option(help="Also replace sections you edited (a backup is kept). Your critique is never touched.")
     ] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Summarise afresh, even when a summary made from the same paper "
+                           "version or file, model, prompts, settings and code is cached (the new one replaces it).")
+    ] = False,
 ) -> None:
-    """Draft a blog post for each SOURCE, leaving the critique to you."""
+    """Draft a blog post for each SOURCE, leaving the critique to you.
+
+    A redraft whose inputs are unchanged reuses the summary made before, and loads no model.
+    """
     from pipeline.core import draft_one, preflight
     from pipeline.sources import parse_source
 
@@ -41,11 +46,8 @@ def draft(
     failures = 0
     for ref in refs:  # the model is loaded once, on the first paper that gets that far
         try:
-            with Progress(
-                SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), console=err, transient=not sys.stderr.isatty(),
-            ) as bars:
-                result = draft_one(ref, settings, force=force, progress=RichProgress(bars, ref.raw))
+            with progress_for(ref.raw) as progress:
+                result = draft_one(ref, settings, force=force, progress=progress, use_cache=not no_cache)
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (raise_on_sigterm)
             err.show_cursor(True)  # the bars hid it; a signal while they start up skips their own restore
             done = exc.result if isinstance(exc, Interrupted) else None

@@ -3,8 +3,14 @@
 ``run`` runs :func:`pipeline.flows.draft_papers` once, here (Prefect starts a
 temporary local server unless ``PREFECT_API_URL`` points at one), prints a
 table and exits 1 if a paper failed. ``serve`` keeps the flow scheduled
-(``schedule_cron``, daily by default) for one selection, e.g. a reading list.
+(``schedule_cron``, daily by default) for one selection, e.g. a reading list:
+on the server ``PREFECT_API_URL`` names, or else on a Prefect server it starts
+on 127.0.0.1 for as long as it runs (:class:`pipeline.flows.local.LocalServer`).
 A bad selection is one line and exit 2, before Prefect starts.
+
+Both set Prefect's privacy settings (:func:`pipeline.flows.local.keep_prefect_local`)
+before Prefect is imported, and make Prefect's console logs one line per record
+unless ``PAPERDRAFT_DEBUG=1``.
 """
 
 from __future__ import annotations
@@ -13,9 +19,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from pipeline.cli.console import fail, out, quiet_libraries
+from pipeline.cli.console import err, fail, out, quiet_libraries
 from pipeline.config import load_settings
-from pipeline.errors import InvalidSourceError, PaperdraftError, PapersFailed
+from pipeline.errors import ConfigError, InvalidSourceError, PaperdraftError, PapersFailed
+from pipeline.flows import console_logs, local
 from pipeline.flows.selection import check_selection
 
 Ids = Annotated[Optional[list[str]], typer.Option("--ids", help="arXiv ids or URLs: --ids A B (or --ids A --ids B).")]
@@ -73,11 +80,14 @@ def run(
     model: Model = None,
 ) -> None:
     """Draft many papers with the Prefect flow: ids, a reading list, a query, or new papers in categories."""
+    local.keep_prefect_local()  # before anything imports Prefect: it reads its settings once, at import
     try:
         params = selection(ids, more, ids_file, query, category, since, max_papers, drafts_dir, model)
+        _preflight(model, drafts_dir)  # a bad drafts folder costs one line, not a Prefect server's start
     except PaperdraftError as exc:
         raise fail(exc) from None
     quiet_libraries()
+    console_logs.one_line_console_logs()
     from pipeline.flows import draft_papers  # Prefect is imported only for the commands that run a flow
 
     try:
@@ -102,11 +112,23 @@ def serve(
     model: Model = None,
     name: Annotated[str, typer.Option(help="The deployment's name.")] = "paperdraft",
     cron: Annotated[Optional[str], typer.Option(help="Cron schedule (default: the schedule_cron setting).")] = None,
+    port: Annotated[Optional[int], typer.Option(
+        help="Port of the Prefect server serve starts when PREFECT_API_URL names none "
+             "(default 4200, or a free one when 4200 is taken).")] = None,
 ) -> None:
-    """Serve the flow on a schedule (daily by default) for one selection, e.g. --ids-file papers.txt."""
+    """Serve the flow on a schedule (daily by default) for one selection, e.g. --ids-file papers.txt.
+
+    Without PREFECT_API_URL, it starts a Prefect server on 127.0.0.1 (UI included) for as long as it runs.
+    """
+    local.keep_prefect_local()  # before anything imports Prefect: it reads its settings once, at import
     try:
         params = selection(ids, more, ids_file, query, category, since, max_papers, drafts_dir, model)
         settings = load_settings(model=model, drafts_dir=drafts_dir)
+        schedule = cron or settings.schedule_cron
+        _check_cron(schedule, "--cron" if cron else "schedule_cron")
+        if port is not None and not 0 < port < 65536:
+            raise ConfigError(f"--port {port} is no port", hint="1 to 65535, e.g. 4200")
+        _preflight(model, drafts_dir)  # now, not at the first scheduled run
     except PaperdraftError as exc:
         raise fail(exc) from None
     from pathlib import Path
@@ -114,9 +136,70 @@ def serve(
     for key in ("ids_file", "drafts_dir"):  # scheduled runs may start from another folder
         if key in params:
             params[key] = str(Path(params[key]).expanduser().resolve())
+    console_logs.one_line_console_logs()
+    from prefect.settings import PREFECT_API_URL
+
     from pipeline.flows import draft_papers
 
-    draft_papers.serve(name=name, cron=cron or settings.schedule_cron, parameters=params)
+    def serve_here() -> None:
+        draft_papers.serve(name=name, cron=schedule, parameters=params)
+
+    with local.stop_on_signals():  # until the runner installs its own: a SIGTERM still stops the server
+        configured = PREFECT_API_URL.value()
+        if configured:
+            if port is not None:
+                err.print(f"note: --port is for the server serve starts; PREFECT_API_URL names {configured}",
+                          highlight=False)
+            try:
+                _check_server(configured)
+            except PaperdraftError as exc:
+                raise fail(exc) from None
+            err.print(f"Serving on the Prefect server at {configured} (PREFECT_API_URL)", highlight=False)
+            serve_here()
+            return
+        server = local.LocalServer(local.server_home(), port)
+        try:
+            server.start()
+        except PaperdraftError as exc:
+            raise fail(exc) from None
+        try:
+            err.print(f"Prefect UI: {server.ui_url} (a Prefect server on this machine, stopped when serve stops; "
+                      f"for the prefect CLI: PREFECT_API_URL={server.api_url}; its data: {server.home})",
+                      highlight=False)
+            if server.note:
+                err.print(f"note: {server.note}", highlight=False)
+            with server.configured():
+                serve_here()
+        finally:
+            server.stop()
+
+
+def _preflight(model: str | None, drafts_dir: str | None) -> None:
+    from pipeline import core
+
+    core.preflight(load_settings(model=model, drafts_dir=drafts_dir))
+
+
+def _check_cron(cron: str, where: str) -> None:
+    from prefect.client.schemas.schedules import CronSchedule  # Prefect's own check of what serve will send
+
+    try:
+        CronSchedule(cron=cron)
+    except ValueError:  # pydantic's ValidationError is one
+        raise ConfigError(f"{where} {cron!r} is not a cron schedule",
+                          hint='five fields: minute hour day month weekday, e.g. "0 7 * * *" (07:00 daily)') from None
+
+
+def _check_server(api_url: str) -> None:
+    """The configured Prefect server answers; else one line saying so, and what to do."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        problem = client.api_healthcheck()
+    if problem is not None:
+        raise PaperdraftError(
+            f"the Prefect server at {api_url} (PREFECT_API_URL) does not answer: {type(problem).__name__}",
+            hint="start it (prefect server start), or unset PREFECT_API_URL and serve starts one itself")
 
 
 def register(app: typer.Typer) -> None:

@@ -5,7 +5,10 @@ check all read drafts through :func:`parse_draft`, so they agree on where the
 front matter ends and where each section starts and stops.
 
 - The front matter runs from a first line ``---`` to the next line that is ``---``
-  (trailing blanks allowed). A byte-order mark and CRLF line ends are ignored.
+  (trailing blanks allowed). A byte-order mark and CRLF line ends are ignored. When
+  what lies between is no YAML mapping and holds a Markdown heading, the closing
+  ``---`` was removed (the one found is a later rule, such as the footer's): the
+  front matter is "not closed", and the body starts at that first heading.
 - The body is cut into blocks whose texts, joined, give the body back exactly:
   the preamble, one block per ``## `` heading, the critique, and the footer.
 - A heading inside an HTML comment or a fenced code block is not a heading; a
@@ -133,23 +136,34 @@ def _mask_fences(masked: str) -> str:
     return CODE_FENCE.sub(_blank, masked)
 
 
+_NOT_CLOSED = (1, 1, "the front matter is not closed: add a '---' line after it")
+# A Markdown heading line: in what was taken for the front matter, a sign that its closing '---' is missing (in
+# YAML it would be a comment, so it counts only when the text is no YAML mapping).
+_BODY_HEADING = re.compile(r"^#{1,6}[ \t]+\S", re.M)
+
+
 def _front_matter(text: str) -> tuple[dict | None, int, tuple[int, int, str] | None]:
     """(front matter, where the body starts, problem)."""
     if not text.startswith("---\n"):
         return None, 0, (1, 1, "no front matter: the draft must start with a '---' YAML block")
     close = FENCE_LINE.search(text, 4)
     if not close:
-        return None, 0, (1, 1, "the front matter is not closed: add a '---' line after it")
+        return None, 0, _NOT_CLOSED
     body_start = min(close.end() + 1, len(text))
     if text.startswith("\n", body_start):
         body_start += 1  # the blank line paperdraft writes after the front matter
+    heading = _BODY_HEADING.search(text, 4, close.start())
     try:
         front = yaml.safe_load(text[4 : close.start()])
     except yaml.YAMLError as exc:
+        if heading:  # the '---' found is a later rule (the footer's): the body starts at the first heading
+            return None, heading.start(), _NOT_CLOSED
         mark = getattr(exc, "problem_mark", None)
         where = (mark.line + 2, mark.column + 1) if mark else (1, 1)
         return None, body_start, (*where, f"front matter is not valid YAML: {getattr(exc, 'problem', None) or exc}")
     if not isinstance(front, dict):
+        if heading:
+            return None, heading.start(), _NOT_CLOSED
         return None, body_start, (2, 1, "front matter must be a YAML mapping of keys to values")
     return front, body_start, None
 

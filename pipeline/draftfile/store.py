@@ -34,8 +34,6 @@ _NO_ROOM = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is u
 
 
 LOCK_TIMEOUT = 120.0  # seconds to wait for another paperdraft process writing the same file
-
-
 _umask_lock = threading.Lock()
 
 
@@ -93,8 +91,17 @@ def file_lock(path: Path) -> Iterator[None]:
     Locking the folder itself leaves no lock file behind, and the kernel drops the lock with the process,
     even one killed with SIGKILL. Once the lock is held, temp files a killed writer of ``path`` left are removed.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path.parent, os.O_RDONLY)
+    with folder_lock(path.parent):
+        remove_stale_temps(path)
+        yield
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive flock on ``folder`` (made if missing), waited for up to ``LOCK_TIMEOUT`` seconds: the drafts
+    folder while a draft is rewritten, the blog folder while a post's name is chosen and the post written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
     try:
         deadline = time.monotonic() + LOCK_TIMEOUT
         while fcntl is not None:
@@ -103,10 +110,9 @@ def file_lock(path: Path) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise DraftConflictError(f"{path.parent} is being written by another paperdraft process",
+                    raise DraftConflictError(f"{folder} is being written by another paperdraft process",
                                              hint="wait for it to finish, then run this again") from None
                 time.sleep(0.05)
-        remove_stale_temps(path)
         yield
     finally:
         os.close(fd)
@@ -168,6 +174,10 @@ def _write_locked(path: Path, meta: PaperMeta, summary: Summary, body: str, fron
         if _facts(front) != _facts(old_front):
             atomic_write(path, compose(front, merged.body))
         return DraftResult(path=str(path), status="unchanged", meta=meta, kept=merged.kept)
+    if front.get("status") == "published":
+        # the machine text changed (updated, or replaced by --force): the posts no longer show this draft, so it is
+        # a draft again until it is published again (its ``posts`` records stay, so publishing updates them in place)
+        front["status"] = "draft"
     atomic_write(path, compose(front, merged.body))
     return DraftResult(
         path=str(path), status="merged", meta=meta, backup=str(backup) if backup else None,

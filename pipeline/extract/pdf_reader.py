@@ -24,8 +24,6 @@ from pipeline.extract.page_text import clean_chars, remove_stamp
 from pipeline.pdf_bytes import looks_like_pdf
 
 MAX_PAGES = 1000
-
-
 MIN_PAGE_CHARS = 40  # fewer non-space characters than this: the page has no usable text
 UNDECODABLE_SHARE = 0.5  # a page more U+FFFD than this is set in fonts without a Unicode map: "undecodable"
 
@@ -36,11 +34,7 @@ UNDECODABLE_SHARE = 0.5  # a page more U+FFFD than this is set in fonts without 
 # ~10 s to parse; content streams of real arXiv pages stay under 1 MB). Time: a budget for the
 # whole file, checked at every page and every content-stream operator.
 MAX_STREAM_BYTES = 16 * 2**20
-
-
 TIME_BUDGET_SECONDS = 300.0
-
-
 PYPDF_LIMITS = {
     "zlib_maximum_output_length": MAX_STREAM_BYTES,
     "lzw_maximum_output_length": MAX_STREAM_BYTES,

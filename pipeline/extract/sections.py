@@ -168,7 +168,7 @@ def _heading(lines: list[tuple[int, str]], i: int, numbering: _Numbering, append
     if KEYWORD_HEADING.match(line) or (_APPENDIX_LINE.match(line) and _title_ok(line)):
         if numbered >= NUMBERED_PAPER and not _SPECIAL.match(line):  # a numbered paper: "Results" alone is a table cell
             return None
-        title, used = continue_title(line.rstrip(":"), [x for _, x in lines[i + 1:]])
+        title, used = continue_title(line.rstrip(":"), [x for _, x in lines[i + 1:i + 1 + WRAP_LINES]])
         return title, 1, used, "", keyword_kind(title), False
     m = RUN_IN_HEADING.match(line)
     if m and (m[1].lower().startswith("ack") or numbered == 0):
@@ -176,7 +176,7 @@ def _heading(lines: list[tuple[int, str]], i: int, numbering: _Numbering, append
     m = NUMBERED_HEADING.match(line)
     if not m or not _title_ok(m["title"]):
         return None
-    title, used = continue_title(m["title"], [x for _, x in lines[i + 1:]])
+    title, used = continue_title(m["title"], [x for _, x in lines[i + 1:i + 1 + WRAP_LINES]])
     depth = numbering.accept(m["num"], m["dot"], title, appendix_mode)
     if depth is None:
         return None

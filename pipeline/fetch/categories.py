@@ -24,8 +24,6 @@ _ARCHIVES_WITH_SUBJECTS = {
 
 
 _PLAIN_ARCHIVES = "astro-ph cond-mat gr-qc hep-ex hep-lat hep-ph hep-th math-ph nucl-ex nucl-th quant-ph nlin physics q-bio q-fin"
-
-
 KNOWN_CATEGORIES: frozenset[str] = frozenset(
     [f"{archive}.{subject}" for archive, subjects in _ARCHIVES_WITH_SUBJECTS.items() for subject in subjects.split()]
     + _PLAIN_ARCHIVES.split()

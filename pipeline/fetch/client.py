@@ -34,8 +34,6 @@ from pipeline.fetch.retries import HINT_SERVER, Retryable, log, request_errors, 
 ARXIV_API_PINNED = "4.0"  # the arxiv minor version whose private API this module was written against
 PAGE_SIZE = 100  # results per API page; the API allows up to 2000, smaller pages retry cheaper
 USER_AGENT = f"paperdraft (arxiv.py/{arxiv.__version__}; python-requests/{requests.__version__})"
-
-
 _FEED_FIELDS = {"header", "results", "malformed", "error"}  # what _fetch_feed_once reads of a ParsedFeed
 
 
@@ -141,11 +139,7 @@ class _Client(arxiv.Client):
 
 
 _client_lock = threading.Lock()
-
-
 _client: _Client | None = None
-
-
 _client_key: tuple | None = None
 
 

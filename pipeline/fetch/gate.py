@@ -16,6 +16,10 @@ from contextlib import contextmanager
 class PolitenessGate:
     """One request at a time, starts spaced by at least ``delay`` seconds, process-wide.
 
+    A request that fails with an exception marked ``unreachable`` (no connection could be made:
+    :class:`~pipeline.fetch.retries.Retryable`) reached no server, so the next start is spaced from
+    the request before it instead.
+
     ``requests`` counts request starts and ``max_in_flight`` records the most
     requests ever in flight at once (always 1), so tests can check both.
     """
@@ -43,12 +47,18 @@ class PolitenessGate:
                     break
                 time.sleep(earliest - now)
             with self._state:
-                self._last_start = time.monotonic()
+                previous, self._last_start = self._last_start, time.monotonic()
                 self.requests += 1
                 self.in_flight += 1
                 self.max_in_flight = max(self.max_in_flight, self.in_flight)
             try:
                 yield
+            except BaseException as exc:
+                if getattr(exc, "unreachable", False) is True:
+                    # no connection was made, so no server saw a request: the delay counts from the one before
+                    with self._state:
+                        self._last_start = previous
+                raise
             finally:
                 with self._state:
                     self.in_flight -= 1

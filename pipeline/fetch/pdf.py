@@ -50,8 +50,6 @@ def pdf_cache_path(meta: PaperMeta, settings: Settings) -> Path:
 
 
 _download_locks: dict[Path, threading.Lock] = {}
-
-
 _download_locks_guard = threading.Lock()
 
 

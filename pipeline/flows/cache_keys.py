@@ -13,30 +13,18 @@ from typing import Any
 
 from prefect.context import TaskRunContext
 
-from pipeline.code_hash import stage_code_hash
-from pipeline.config import Settings
-from pipeline.hashing import sha256_file, sha256_text
-from pipeline.records import Document, PaperMeta
+from pipeline.code_hash import UPSTREAM, stage_key as _key
+from pipeline.hashing import sha256_file
+from pipeline.records import Document
 from pipeline.summarize.prompts import prompt_hashes
+from pipeline.summary_cache import shaping_settings as _shape, summary_key as shared_summary_key
 
-# A stage's output depends on the code of the stages before it too: a chunk of a Document that newer
-# extraction code would make differently is stale, though the PDF is the same.
-UPSTREAM = {"extract": ("extract",), "chunk": ("extract", "chunk"), "summary": ("extract", "chunk", "summary")}
-
-
-def _key(stage: str, *parts: Any) -> str:
-    code = [stage_code_hash(s) for s in UPSTREAM[stage]]
-    return sha256_text("\x1f".join(str(p) for p in (stage, *code, *parts)), 32)
+__all__ = ["UPSTREAM", "chunk_key", "extract_key", "summary_key"]
 
 
 def extract_key(context: TaskRunContext | None, parameters: dict[str, Any]) -> str:
     """The PDF's content, whatever its path."""
     return _key("extract", parameters["kind"], sha256_file(parameters["pdf_path"]))
-
-
-def _shape(settings: Settings) -> tuple:
-    return (settings.model, settings.chunk_tokens, settings.note_tokens, settings.section_tokens,
-            settings.key_sentences, settings.batch_size)
 
 
 def chunk_key(context: TaskRunContext | None, parameters: dict[str, Any]) -> str:
@@ -47,7 +35,6 @@ def chunk_key(context: TaskRunContext | None, parameters: dict[str, Any]) -> str
 
 
 def summary_key(context: TaskRunContext | None, parameters: dict[str, Any]) -> str:
-    meta: PaperMeta = parameters["meta"]
-    hashes = sorted(parameters["prompts"].items())
-    return _key("summary", parameters["doc_sha256"], meta.versioned_id, meta.title, hashes,
-                *_shape(parameters["settings"]))
+    """The same key as the CLI's summary cache (:mod:`pipeline.summary_cache`): one rule for both."""
+    return shared_summary_key(parameters["doc_sha256"], parameters["meta"], parameters["settings"],
+                              parameters["prompts"])

@@ -9,12 +9,16 @@ stage functions of :mod:`pipeline.core`.
   fails with :class:`PapersFailed` (the report rows ride along), so the UI shows it.
 * Metadata and PDFs are submitted paper by paper to one I/O thread, so they download
   (one at a time, spaced by the arXiv gate) while the model works on the paper before.
+* The run starts with :func:`pipeline.core.preflight`: a drafts folder it cannot write to, or a
+  device this machine lacks, fails it at once with one line, before any request.
+* Task runs are named after their paper ("extract 1706.03762v5"), see :mod:`pipeline.flows.tasks`.
 * Every run leaves a Markdown artifact (``paperdraft-run``): title, link, draft,
   status and seconds per paper.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +28,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from pipeline import core
 from pipeline.config import load_settings
 from pipeline.draftfile.lookup import existing_draft
 from pipeline.errors import PapersFailed
@@ -56,9 +61,15 @@ def draft_papers(
 
     When a paper fails, the others still run, and the run then fails with :class:`PapersFailed`.
     """
-    logger = get_run_logger()
     started = time.perf_counter()
     settings = load_settings(model=model, drafts_dir=drafts_dir)
+    # what can be checked before any paper is read: a drafts folder it cannot write to, or a device this
+    # machine lacks, fails the run at once with one line, before any request or model work
+    core.preflight(settings)
+    # pypdf warns of every font quirk of a real paper; in `paperdraft run` the CLI quiets it, but a flow run
+    # served or on a worker is a process of its own
+    logging.getLogger("pypdf").setLevel(max(logging.getLogger("pypdf").level, logging.ERROR))
+    logger = get_run_logger()
     io = {"retries": max(settings.flow_retries, 0), "retry_delay_seconds": settings.retry_delays()}
     meta_t, pdf_t = metadata_task.with_options(**io), pdf_task.with_options(**io)
     # a bad selection is the user's error: fail the flow at once, no retries for it
@@ -136,8 +147,9 @@ def _draft_item(it: Item, meta_future: Any, pdf_future: Any, settings: Settings,
             out.status, out.path = "skipped", str(done) if done else None
             logger.info("%s: skipped, %s already drafts this version", meta.versioned_id, done)
             return out
-        doc: Document = steps.result("extract", extract_task(pdf_path, "pdf", return_state=True))
-        chunks = steps.result("chunk", chunk_task(doc, settings, meta.title, return_state=True))
+        paper = meta.versioned_id or it.ref.raw  # names the task runs; no part of a cache key
+        doc: Document = steps.result("extract", extract_task(pdf_path, "pdf", paper, return_state=True))
+        chunks = steps.result("chunk", chunk_task(doc, settings, meta.title, paper, return_state=True))
         summary = steps.result("summarise", summarise_task(meta, chunks, settings, doc.sha256, prompts,
                                                            return_state=True))
         result: DraftResult = steps.result("write", write_task(meta, summary, doc, it.ref.raw, str(drafts),

@@ -13,8 +13,6 @@ import threading
 from pipeline.config import Settings
 
 _limit_lock = threading.Lock()
-
-
 _limit_known: dict[str, bool] = {}
 
 

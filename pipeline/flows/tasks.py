@@ -4,12 +4,17 @@ Retries go only on the I/O tasks (metadata, PDF, selection), and never on a pape
 arXiv does not have or a bad selection. The model is never a task argument: each
 worker process loads it once (:func:`pipeline.summarize.model.load_backend` caches it).
 Extract, chunk and summarise results persist under the keys of :mod:`pipeline.flows.cache_keys`.
+
+Every per-paper task run is named after its paper's versioned arXiv id ("pdf 1706.03762v5",
+"extract 1706.03762v5"), so the log and the UI say which paper a task was working on. Tasks whose
+inputs hold no id take a ``paper`` parameter for it; the cache keys are functions of named inputs
+(:mod:`pipeline.flows.cache_keys`) that never read it, so it cannot split or change a cache entry.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -26,6 +31,29 @@ from pipeline.flows.politeness import arxiv_slot
 from pipeline.flows.selection import Item, select
 from pipeline.records import Chunk, Document, DraftResult, PaperMeta, SourceRef, Summary
 from pipeline.summarize.model import load_backend
+
+def _paper_of(parameters: dict[str, Any]) -> str:
+    """The versioned arXiv id of a task's paper, from its parameters: ``paper``, ``meta`` or ``ref``."""
+    if parameters.get("paper"):
+        return str(parameters["paper"])
+    meta = parameters.get("meta")
+    if isinstance(meta, PaperMeta):
+        return meta.versioned_id or meta.arxiv_id or meta.title
+    ref = parameters.get("ref")
+    if isinstance(ref, SourceRef):
+        return ref.versioned_id or ref.arxiv_id or ref.raw
+    return "?"
+
+
+def run_name(stage: str) -> Callable[..., str]:
+    """A ``task_run_name`` callable: the stage and the paper, e.g. "extract 1706.03762v5"."""
+
+    def name(parameters: dict[str, Any]) -> str:  # Prefect passes the resolved parameters by this name
+        return f"{stage} {_paper_of(parameters)}"
+
+    name.__name__ = f"{stage.replace(' ', '_')}_run_name"
+    return name
+
 
 def _permanent(exc: BaseException | None) -> bool:
     return isinstance(exc, (PaperNotFoundError, InvalidSourceError))
@@ -48,14 +76,14 @@ def select_task(settings: Settings, ids: list[str] | None, ids_file: str | None,
     return select(settings, ids, ids_file, query, categories, since, max_papers)
 
 
-@task(name="metadata", task_run_name="metadata {ref.raw}", cache_policy=NO_CACHE, retry_condition_fn=_retry_io)
+@task(name="metadata", task_run_name=run_name("metadata"), cache_policy=NO_CACHE, retry_condition_fn=_retry_io)
 def metadata_task(ref: SourceRef, settings: Settings) -> PaperMeta:
     """Always asked (one small request): it is how a new version is noticed."""
     arxiv_slot(settings)
     return fetch.fetch_metadata(ref, settings)
 
 
-@task(name="pdf", cache_policy=NO_CACHE, retry_condition_fn=_retry_io)
+@task(name="pdf", task_run_name=run_name("pdf"), cache_policy=NO_CACHE, retry_condition_fn=_retry_io)
 def pdf_task(meta: PaperMeta, settings: Settings, skip_if_drafted_in: str | None = None) -> str | None:
     """The PDF in paperdraft's cache (by id and version): a cached one costs no request.
 
@@ -68,8 +96,9 @@ def pdf_task(meta: PaperMeta, settings: Settings, skip_if_drafted_in: str | None
     return str(fetch.download_pdf(meta, settings))
 
 
-@task(name="extract", cache_key_fn=extract_key, persist_result=True)
-def extract_task(pdf_path: str, kind: str = "pdf") -> Document:
+@task(name="extract", task_run_name=run_name("extract"), cache_key_fn=extract_key, persist_result=True)
+def extract_task(pdf_path: str, kind: str = "pdf", paper: str | None = None) -> Document:
+    """``paper`` (the versioned id) names the task run; the cache key is the PDF's content alone."""
     return core.extract(Path(pdf_path), kind)
 
 
@@ -77,18 +106,19 @@ def _backend(settings: Settings):
     return load_backend(settings.model, settings.device, settings.cache)
 
 
-@task(name="chunk", cache_key_fn=chunk_key, persist_result=True)
-def chunk_task(doc: Document, settings: Settings, title: str) -> list[Chunk]:
+@task(name="chunk", task_run_name=run_name("chunk"), cache_key_fn=chunk_key, persist_result=True)
+def chunk_task(doc: Document, settings: Settings, title: str, paper: str | None = None) -> list[Chunk]:
+    """``paper`` (the versioned id) names the task run; it is no part of the cache key."""
     return core.chunk(doc, _backend(settings), settings, title)
 
 
-@task(name="summarise", cache_key_fn=summary_key, persist_result=True)
+@task(name="summarise", task_run_name=run_name("summarise"), cache_key_fn=summary_key, persist_result=True)
 def summarise_task(meta: PaperMeta, chunks: list[Chunk], settings: Settings, doc_sha256: str,
                    prompts: dict[str, str]) -> Summary:
     """``doc_sha256`` and ``prompts`` are here for the cache key: the summary depends on them."""
     return core.summarize(meta, chunks, _backend(settings), settings)
 
 
-@task(name="write draft", cache_policy=NO_CACHE)
+@task(name="write draft", task_run_name=run_name("write draft"), cache_policy=NO_CACHE)
 def write_task(meta: PaperMeta, summary: Summary, doc: Document, source: str, drafts_dir: str) -> DraftResult:
     return write_draft(meta, summary, source, Path(drafts_dir), aids=critique_aids(doc))

@@ -24,7 +24,15 @@ import re
 from dataclasses import replace
 from typing import Callable
 
-from pipeline.summarize.blog_sections import BLOG_SECTIONS, ROADMAP, BlogSection
+from pipeline.summarize.blog_sections import (
+    BLOG_SECTIONS,
+    ROADMAP,
+    SETUP,
+    BlogSection,
+    about_earlier_work,
+    is_own,
+    own_names,
+)
 from pipeline.summarize.evidence import (
     FILLER,
     SUPPORTED,
@@ -93,6 +101,8 @@ class Summarizer:
         self.written = 0  # sentences the model wrote that were kept
         self.index: PaperIndex | None = None
         self._evidence: list[list[KeySentence]] | None = None
+        self._earlier: dict[str, bool] = {}  # about_earlier_work and is_own, once a sentence: every section asks
+        self._own: dict[str, bool] = {}
 
     def _generate(self, stage: str, prompts: list[Messages], max_new_tokens: int) -> list[str]:
         done = 0
@@ -152,49 +162,79 @@ class Summarizer:
         return notes
 
     # ---- reduce
-    def evidence(self, chunks: list[Chunk]) -> list[list[KeySentence]]:
+    def evidence(self, chunks: list[Chunk], title: str = "") -> list[list[KeySentence]]:
         """For each blog section, the paper sentences it is written from, in reading order.
 
-        A sentence that an earlier section would quote is not offered again while others are left.
+        A sentence that an earlier section would quote is not offered again while others are left. Only
+        prose is evidence (no table rows, figure labels or equations) where the paper has prose. ``title``
+        names the paper's method ("BERT: ..."): a sentence about it is the paper's own work.
         """
         if self._evidence is None:
             taken: set[str] = set()
             self._evidence = []
+            names = own_names(title)
             for blog in BLOG_SECTIONS:
-                chosen = self._evidence_for(blog, chunks, taken)
+                chosen = self._evidence_for(blog, chunks, taken, names)
                 taken.update(s.text for s in sorted(chosen, key=lambda s: -s.score)[: blog.quotes + 1])
                 self._evidence.append(chosen)
         return self._evidence
 
-    def _evidence_for(self, blog: BlogSection, chunks: list[Chunk], taken: set[str]) -> list[KeySentence]:
+    def _evidence_for(self, blog: BlogSection, chunks: list[Chunk], taken: set[str],
+                      names: tuple[str, ...] = ()) -> list[KeySentence]:
         index = self._index(chunks)
         cue = re.compile(blog.cues, re.I) if blog.cues else None
         strong = re.compile(blog.strong_cues, re.I) if blog.strong_cues else None
-        pool = [s for s in index.sentences if s.kind in blog.kinds and not ROADMAP.search(s.text)]
+        prose = [s for s in index.sentences if s.prose] or index.sentences  # a paper of tables alone: its pieces
+
+        def earlier_work(s: KeySentence) -> bool:
+            if s.text not in self._earlier:
+                self._earlier[s.text] = about_earlier_work(s.text, names)
+            return self._earlier[s.text]
+
+        def own_work(s: KeySentence) -> bool:
+            if s.text not in self._own:
+                self._own[s.text] = is_own(s.text, names)
+            return self._own[s.text]
+
+        def eligible(s: KeySentence) -> bool:
+            return not ROADMAP.search(s.text) and not (blog.own_only and earlier_work(s))
+
+        pool = [s for s in prose if s.kind in blog.kinds and eligible(s)]
         if blog.cue_required and cue:
             pool = [s for s in pool if cue.search(s.text)]
             if not pool and strong:  # none where such sentences live: the strongest cues, anywhere in the paper
-                pool = [s for s in index.sentences if strong.search(s.text) and not ROADMAP.search(s.text)]
+                pool = [s for s in prose if strong.search(s.text) and eligible(s)]
         elif not pool:  # no section of those kinds: any sentence may do
-            pool = [s for s in index.sentences if not ROADMAP.search(s.text)]
+            pool = [s for s in prose if eligible(s)]
         fresh = [s for s in pool if s.text not in taken]
         pool = fresh if len(fresh) >= blog.quotes + 1 or (blog.cue_required and fresh) else pool
+        if blog.earlier_penalty:  # earlier work only where too little else is left to quote
+            others = [s for s in pool if not earlier_work(s)]
+            pool = others if len(others) >= blog.quotes + 1 else pool
 
         def score(s: KeySentence) -> float:
             bonus = 0.15 if cue and cue.search(s.text) else 0.0
             bonus += 0.2 if strong and strong.search(s.text) else 0.0
             bonus += 0.1 if blog.heading == "Results" and numbers(s.text) else 0.0
             bonus += 0.1 * (len(blog.kinds) - blog.kinds.index(s.kind)) / len(blog.kinds) if s.kind in blog.kinds else 0
+            if blog.own_bonus or blog.earlier_penalty:  # the paper's own contribution, not earlier work (issue 17)
+                earlier = earlier_work(s)
+                own = not earlier and own_work(s)
+                if blog.heading == "Results":  # its own finding, not how the experiment was set up
+                    own = own and bool(cue and cue.search(s.text)) and not SETUP.search(s.text)
+                    bonus += blog.own_bonus if own and numbers(s.text) else 0.0  # a headline number
+                bonus += blog.own_bonus if own else 0.0
+                bonus -= blog.earlier_penalty if earlier else 0.0
             return s.score + bonus
 
-        chosen = sorted(sorted(pool, key=score, reverse=True)[:EVIDENCE_PER_SECTION], key=index.sentences.index)
+        chosen = sorted(sorted(pool, key=score, reverse=True)[:EVIDENCE_PER_SECTION], key=index.position)
         return [replace(s, score=score(s)) for s in chosen]  # the section's own ranking picks its quotes
 
     def reduce_prompts(self, meta: PaperMeta, chunks: list[Chunk], notes: list[str]) -> list[Messages]:
         """One prompt per blog section that has evidence: its evidence sentences, then the matching notes, as many
         as fit. A section without evidence (no limitation stated, say) gets no prompt: the model would invent one."""
         prompts = []
-        for blog, evidence in zip(BLOG_SECTIONS, self.evidence(chunks)):
+        for blog, evidence in zip(BLOG_SECTIONS, self.evidence(chunks, meta.title)):
             if not evidence:
                 continue
             cue = re.compile(blog.cues, re.I) if blog.cue_required else None
@@ -259,7 +299,7 @@ class Summarizer:
     def reduce(self, meta: PaperMeta, chunks: list[Chunk], notes: list[str]) -> dict[str, str]:
         texts = iter(self._generate("reduce", self.reduce_prompts(meta, chunks, notes), self.section_tokens))
         sections: dict[str, str] = {}
-        for blog, evidence in zip(BLOG_SECTIONS, self.evidence(chunks)):
+        for blog, evidence in zip(BLOG_SECTIONS, self.evidence(chunks, meta.title)):
             if not evidence:
                 sections[blog.heading] = blog.none_found or "_The paper's text holds nothing for this section._"
                 continue
