@@ -53,7 +53,7 @@ def test_missing_local_model_is_a_clear_error(tmp_path: Path):
 
 
 def test_unknown_hub_model_offline_is_a_clear_error():
-    with pytest.raises(ModelError, match="could not load model"):
+    with pytest.raises(ModelError, match="not in the Hugging Face cache, and HF_HUB_OFFLINE is set"):
         TransformersBackend("paperdraft-tests/does-not-exist", "cpu")
 
 

@@ -199,3 +199,47 @@ def test_a_footnote_mark_after_a_stop_ends_the_sentence():
     assert [s for _, s in split_sentences(text)] == [
         "It was used to obtain the fluctuation magnetization.7", "Here we study quantum criticality in general."]
     assert len(split_sentences("The rate was 93.5 Then it fell; see Smith et al.3 The end.")) == 1  # a number, "al."
+
+
+# ---------------------------------------------------------------- the same, on a synthetic paper (no corpus needed)
+
+DISTILLATION = {
+    "abstract": "Caruana and his collaborators have shown that the knowledge in an ensemble can be compressed into "
+                "a single model. We show that distilling an ensemble into one model at a high softmax temperature "
+                "transfers the knowledge of the ensemble much better.",
+    "introduction": "Mixture-of-experts models have been proposed to divide a hard problem among many specialised "
+                    "networks (Jacobs et al., 1991). Previous work on model compression matches the logits of the "
+                    "teacher with a squared error on every example. In this paper, we propose distillation, which "
+                    "trains a small model on the soft targets of a large model at a raised temperature. Our method "
+                    "needs no labels for the transfer set and works with any architecture.",
+    "results": "Hinton et al. [3] report 3.2 percent test error with a committee of large networks on the same task. "
+               "Our distilled model reduces the MNIST test errors from 146 to 74 errors with no extra labels. "
+               "The distilled speech model reaches 60.8 percent frame accuracy, close to the 61.1 of the ensemble.",
+    "related_work": "A drawback of earlier sparse coding methods is that they need a fixed dictionary learned once.",
+}
+
+
+def _synthetic_quotes() -> dict[str, list[str]]:
+    from pipeline.records import Chunk
+
+    chunks = [Chunk(i, kind.title(), kind, text, i + 1, i + 1, 80, [(0, i + 1)])
+              for i, (kind, text) in enumerate(DISTILLATION.items())]
+    summary = Summarizer(ScriptedBackend(lambda prompt: "")).summarize(PaperMeta(title="Distillation"), chunks)
+    return {h: QUOTE.findall(text) or [text] for h, text in summary.sections.items()}
+
+
+def test_on_a_synthetic_paper_the_upfront_sections_quote_its_own_contribution():
+    quotes = _synthetic_quotes()
+    upfront = quotes["TL;DR"] + quotes["Key ideas"]
+    assert not [q for q in upfront if "Caruana" in q or "have been proposed" in q or "Previous work" in q], upfront
+    assert any(q.startswith("We show that distilling") for q in quotes["TL;DR"])
+
+
+def test_on_a_synthetic_paper_results_quote_its_own_headline_and_not_another_papers():
+    results = _synthetic_quotes()["Results"]
+    assert any("from 146 to 74" in q for q in results) and not any("Hinton et al. [3]" in q for q in results)
+
+
+def test_on_a_synthetic_paper_a_drawback_of_earlier_methods_is_no_limitation():
+    limitations = next(b for b in BLOG_SECTIONS if b.heading == "Limitations")
+    assert _synthetic_quotes()["Limitations"] == [limitations.none_found]

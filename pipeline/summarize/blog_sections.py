@@ -8,8 +8,11 @@ the critique notes (:mod:`pipeline.author.critique_aids`).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+
+from pipeline.summarize.evidence import numbers
 
 # Sentences that state a limitation, not just any sentence with "only" or "open" in it
 # ("We used a beam size of 21 only ..." is not a limitation).
@@ -66,7 +69,7 @@ CITED_DESCRIBED = re.compile(rf"(?:et\s+al\.?|{_YEAR_CITE}|{_NUMBER_CITE})\s*,\s
 # Without "we" or "our", these make a sentence about earlier work or the field's background.
 PRIOR_WORK = re.compile(
     r"\b(?:previous|prior|earlier|existing|conventional|traditional|classical|classic|recent|related|past|"
-    r"other)\s+(?:work|works|methods?|approach(?:es)?|models?|systems?|studies|study|research|literature|art|"
+    r"other)\s+(?:[\w-]+\s+){0,3}?(?:work|works|methods?|approach(?:es)?|models?|systems?|studies|study|research|literature|art|"
     r"techniques?|efforts?|attempts?|results|papers?|architectures?|solutions?)\b|\bin the literature\b|"
     r"\b(?:has|have|had)\s+(?:also\s+|previously\s+|recently\s+|widely\s+|successfully\s+|long\s+)?been\s+"
     r"(?:proposed|introduced|shown|demonstrated|reported|explored|studied|investigated|developed|established|"
@@ -106,6 +109,7 @@ POINTING_BACK = re.compile(r"\bas (?:we|I) (?:have )?(?:mentioned|discussed|note
                            re.I)
 
 
+@functools.lru_cache(maxsize=2**16)  # every section asks of every sentence
 def is_own(sentence: str, names: tuple[str, ...] = ()) -> bool:
     """The paper speaks of its own work: "we", "our", "this paper", a single author's "I", or the name of the
     method its title gives ("BERT" in "BERT: Pre-training of ...")."""
@@ -114,6 +118,7 @@ def is_own(sentence: str, names: tuple[str, ...] = ()) -> bool:
                 or any(re.search(rf"\b{re.escape(n)}\b", clause) for n in names))
 
 
+@functools.lru_cache(maxsize=2**16)
 def about_earlier_work(sentence: str, names: tuple[str, ...] = ()) -> bool:
     """The sentence is about earlier work or the field's background, not the paper's own contribution:
     a cited work as its subject ("Caruana et al. [3] proposed", "[3] showed"), a cited work it describes
@@ -205,3 +210,17 @@ ROADMAP = re.compile(r"\b(remainder|rest) of (this|the) (paper|article|work)\b|\
                      r"^((finally|then|next|first|lastly),? )?(in )?(Section|Sec\.|§) ?[\dIVX]+(\.\d+)*,? "
                      r"(we )?(" + _ROADMAP_VERBS + r")\b|"
                      r"^in this (section|chapter),? we (first )?(" + _ROADMAP_VERBS + r")\b", re.I)
+
+
+def placement(blog: BlogSection, sentence: str, names: tuple[str, ...], cue: bool) -> float:
+    """What a section adds to a sentence's rank for the paper's own work, and takes for earlier work (issue 17).
+    In Results only the paper's own finding counts (a ``cue`` word, not the set-up), twice with a number in it."""
+    if not (blog.own_bonus or blog.earlier_penalty):
+        return 0.0
+    if about_earlier_work(sentence, names):
+        return -blog.earlier_penalty
+    own = is_own(sentence, names)
+    if blog.heading == "Results":
+        own = own and cue and not SETUP.search(sentence)
+        return blog.own_bonus * (2 if numbers(sentence) else 1) if own else 0.0
+    return blog.own_bonus if own else 0.0

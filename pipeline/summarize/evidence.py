@@ -21,25 +21,16 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from pipeline.draftfile.format import FLAG, flag
+from pipeline.extract.paragraphs import (  # the shape of running text: where sentences end, what is no prose
+    FOOTNOTE_TEXT,
+    MATH,
+    NUMBER_TOKEN,
+    VARIABLE,
+    fragment,
+    split_sentences,
+)
 from pipeline.records import Chunk
 
-# A sentence ends at . ! ? followed by space and a capital, bracket or quote, but not after
-# an abbreviation that usually goes on ("et al. [3]", "Fig. 2", "e.g. BERT").
-_ABBREV = r"(?<!\bet al\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bFig\.)(?<!\bEq\.)(?<!\bSec\.)(?<!\bvs\.)(?<!\bcf\.)(?<!\bNo\.)"
-# A footnote glued to the sentence before it starts with its mark: "... sequences. 5The final model ...";
-# three letters at least, so "3He" and "10Gb" are not taken for one.
-_FOOTNOTE_MARK = r"\d{1,2}[A-Z][a-z]{2,}"
-# One glued in mid-sentence, where a two-column page's left column ends ("where σ denotes 2This hypothesis,
-# however, ..."): after a word, its mark glued to a whole word with a vowel, so "a 10Gbps link" is not one either.
-_MID_FOOTNOTE_MARK = r"\d{1,2}(?=[A-Z][a-z]{2,}\s)(?=[A-Z][a-z]*[aeiouy])"
-# A table's or a footnote's symbol mark opening the note: "... performs well too. ∗Slightly improved 88.5% result".
-_SYMBOL_MARK = r"[∗*†‡§¶](?=[A-Z][a-z])"
-# A footnote mark after the sentence's stop ("... and magnetization.7 Here we study"): the sentence ends there too.
-_MARK_AFTER_STOP = r"(?<=[a-z)][.!?]\d)(?<!\bal\.\d)|(?<=[a-z)][.!?]\d\d)(?<!\bal\.\d\d)"
-SENTENCE_END = re.compile(_ABBREV + r"(?<=[.!?])\s+(?=[A-Z(\[\"“]|" + _FOOTNOTE_MARK + "|" + _SYMBOL_MARK + ")"
-                          r"|(?<=[^\W\d_])\s+(?=" + _MID_FOOTNOTE_MARK + ")"
-                          r"|(?:" + _MARK_AFTER_STOP + r")\s+(?=[A-Z][a-z])")
-FOOTNOTE_TEXT = re.compile("^(?:" + _FOOTNOTE_MARK + "|" + _SYMBOL_MARK + ")")
 # A number as papers write it: 1,024  28.4  15 %  2.4x  2.4×  1e-4  2.5 × 10^-3  10^-4  10−4 (a flattened
 # superscript). Never a piece of a longer number or word: no "15" out of "2015", no "3" out of "0.3".
 NUMBER = re.compile(
@@ -81,21 +72,7 @@ class KeySentence:
         return ", ".join(parts)
 
 
-def split_sentences(text: str) -> list[tuple[int, str]]:
-    """(offset, sentence) pairs; line breaks inside a sentence become spaces."""
-    out, start = [], 0
-    for match in SENTENCE_END.finditer(text):
-        out.append((start, text[start : match.start()]))
-        start = match.end()
-    out.append((start, text[start:]))
-    return [(o, " ".join(s.split())) for o, s in out if s.strip()]
-
-
-# Equations flattened into text: math symbols, and one-letter variables ("q · k = ∑dk i=1 qiki").
-MATH = re.compile(r"[=∑∏∫∂∇·×∈∉⊂⊆≤≥≈∼∝→←↦′∗^_{}|∀∃√‖]")
-VARIABLE = re.compile(r"[(\[]*[A-Za-zα-ωΑ-Ωϵ][\d′'^]{0,3}[)\],.;:]*")
 GLUED = re.compile(r"(?<![/.\w-])[a-z]{23,}")  # longer than "electroencephalography"; not inside a URL
-NUMBER_TOKEN = re.compile(r"[(\[]*[-+−]?\d[\d.,]*[%x×]?[)\],.;:]*")
 
 
 # What is_prose lets through: policy numbers, tuned on the corpus papers' real sentences (tests/test_numbers.py).
@@ -110,106 +87,6 @@ MAX_FIGURE_SHARE = 0.35  # tokens that are bare numbers: more is axis ticks or t
 MAX_NUMBER_RUN = 2  # bare numbers in a row; three ("70 75 80") are a figure's axis or a table row
 MIN_MATH_SYMBOLS = 2  # math symbols any sentence may have ("x = 3", "n × d") ...
 CHARS_PER_MATH_SYMBOL = 60  # ... or one for every this many characters, if more: more is an equation
-
-
-# Pieces of tables, figures and equations that the share rules above let through in a long sentence (issue 17):
-# "System Test Frame Accuracy WER Baseline 58.9% ...", "Features Data NNSC NMF (6) NMF (10) Figure 1",
-# "(5.6) 5.1 Consequences for serial SGD", "... log σ(−v′ wj T h) (55) where wO is ...".
-_LABEL = r"(?:Figure|Fig\.|Table|Tab\.)\s*\d+[a-z]?"
-# "... Figure 2: Attentive statistics pooling": a caption run into the text (a caption may open a sentence).
-GLUED_CAPTION = re.compile(rf"(?:^|\s)(?P<before>\S+)\s+{_LABEL}\s*[:|]\s*\S")
-DOUBLED_LABEL = re.compile(rf"\b({_LABEL})\s+\1\b")  # "as seen in Figure 2 Figure 2."
-# A label that ends the sentence after a cell or a name ("NMF (10) Figure 1"), not after a word of a sentence
-# ("shown in Figure 1", "see Appendix Table 28").
-END_LABEL = re.compile(rf"(?:^|\s)(?P<before>\S+)\s+{_LABEL}\s*\.?$")
-_LABEL_AFTER = {"cf.", "(see", "(cf.", "appendix", "supplementary", "our"}
-ALGORITHM_LABEL = re.compile(r"^Algorithm \d+\s*:")  # an algorithm box's label opens its pseudo-code, never a claim
-GLYPH_NAMES = re.compile(r"/g\d{3,}")  # "/g2190/g3047": a figure's glyphs that have no Unicode
-# A table's header, then its first cell: four or more capitalised names in a row, then a number that is not a
-# year ("System Test Frame Accuracy WER Baseline 58.9%"; but "the Official Language Act 1961" is a name).
-HEADER_CELLS = 4
-TABLE_HEADER = re.compile(r"(?:(?<=\s)|^)(?:[A-Z][\w+./-]*\s+){" + str(HEADER_CELLS) + r",}"
-                          r"(?!(?:19|20)\d\d\b)\(?[-+−]?\d[\d.,]*%?\)?(?:\s|$)")
-YEAR = re.compile(r"\(?(?:19|20)\d\d[a-z]?\)?[.,;:]?")  # "(2013)", "2020a;": a citation's year, not a cell
-ROW_CELLS = 3  # a cell, a number and then a capitalised name, this often: consecutive table rows ("(English) 13% GitHub")
-# An equation's number: opening the sentence ("(5.6) 5.1 Consequences", "(3) where"), before a numbered heading,
-# or after the equation's last symbol and before its "where" ("... T h) (55) where").
-EQUATION_NUMBER = re.compile(r"^\(\d{1,3}\.\d{1,2}\)\s|^\(\d{1,3}\)\s+where\b|"
-                             r"\(\d{1,3}(?:\.\d{1,2})?\)\s+\d{1,2}(?:\.\d{1,2})+\s+[A-Z]|"
-                             r"(?:[)\]}′'\d]|(?<![\w.])[A-Za-zα-ωΑ-Ω])\s+\(\d{1,3}(?:\.\d{1,2})?\)\s+where\b")
-GREEK = re.compile(r"[α-ωΑ-Ωϵϑϕ]")
-MATH_WINDOW = 8  # tokens; this many in a row with ...
-MATH_IN_WINDOW = 6  # ... this many math tokens is a flattened equation, however long the sentence around it
-# Boilerplate of a paper's front page, not its argument.
-BOILERPLATE = re.compile(r"^(index terms|keywords|key words)\b|\bpermission to (use|make|reprint)\b|"
-                         r"\ball rights reserved\b|©|\bcopyright\b|"
-                         r"\b(equal contribution|work (done|performed) while|was responsible for|listing order is)\b", re.I)
-
-
-def _math_token(token: str) -> bool:
-    """A token of a flattened equation: a math symbol or minus sign, a one-letter variable, a Greek letter,
-    a glued term ("dd+1xφa")."""
-    bare = token.strip("()[],.;:")
-    return bool(MATH.search(token) or not re.search(r"\w", token) or GREEK.search(token) or "−" in token
-                or (VARIABLE.fullmatch(token) and bare not in ("a", "A", "I"))
-                or re.search(r"[A-Za-z]\+\d|\d\+[A-Za-z]", bare))
-
-
-def _word_of_a_sentence(token: str) -> bool:
-    """A word that may stand before "Figure 1" in a sentence: "in", "see", "of", "cf.", "Appendix"."""
-    return token.lower() in ENGLISH_STOP_WORDS or token.lower() in _LABEL_AFTER or token.lower() == "see"
-
-
-def _row_cells(tokens: list[str]) -> int:
-    """Numbers between a table's cells: after a cell (not a word of a sentence), before a capitalised name."""
-    return sum(NUMBER_TOKEN.fullmatch(t) is not None and not t.endswith((",", ";")) and not YEAR.fullmatch(t)
-               and tokens[i + 1][:1].isupper() and not re.fullmatch(r"[a-z][a-z-]*,?", tokens[i - 1])
-               for i, t in enumerate(tokens) if 0 < i < len(tokens) - 1)
-
-
-BROKEN_JOIN = re.compile(r"\b(?!(?:etc|resp|approx|incl|viz|esp)\.)[a-z]{3,}\.\s+[a-z]{3,}\b")
-_LOWER_OPENINGS = {"e", "i", "cf", "vs", "etc"}  # "e.g." and "i.e." are split off by the token rule above
-TITLE_CASE_WORDS = 6  # this many capitalised words and nothing else but "of", "for", "and": a heading or a caption
-
-
-def _title_case(tokens: list[str]) -> bool:
-    """ "BLEU Score During Training of GPT-2 Based Model for Python Code Generation": a caption's or a heading's
-    Title Case (a name and its authors' initials too: "... Connectivity Limit James M."), never a sentence."""
-    if tokens[-1][-1:] in "!?" or (tokens[-1].endswith(".") and not re.fullmatch(r"[A-Z]\.", tokens[-1])):
-        return False
-    words = [t.strip("()[],:;") for t in tokens]
-    capitalised = sum(bool(re.match(r"[A-Z]", w)) for w in words)
-    small = sum(w.lower() in ENGLISH_STOP_WORDS and len(w) <= 4 and w.islower() for w in words)
-    return capitalised >= TITLE_CASE_WORDS and capitalised + small == len(words)
-
-
-def fragment(sentence: str) -> str | None:
-    """What a non-sentence is, if the sentence is one: "table row", "figure label", "equation", "heading",
-    "fragment" (a piece that starts mid-sentence), "boilerplate"; None for a sentence."""
-    if GLYPH_NAMES.search(sentence) or DOUBLED_LABEL.search(sentence) or ALGORITHM_LABEL.match(sentence):
-        return "figure label"
-    for label in (GLUED_CAPTION, END_LABEL):
-        found = label.search(sentence)
-        if found and not _word_of_a_sentence(found["before"]):
-            return "figure label"
-    tokens = sentence.split()
-    if re.fullmatch(r"[a-z]+,?", tokens[0]) and tokens[0].rstrip(",") not in _LOWER_OPENINGS:
-        return "fragment"  # "tuning data, we only lose ...": a chunk or a column that starts mid-sentence
-    if BROKEN_JOIN.search(sentence):
-        return "fragment"  # "... of their components. tuning data, we ...": two columns' pieces run together
-    if _title_case(tokens):
-        return "heading"
-    if TABLE_HEADER.search(sentence) or _row_cells(tokens) >= ROW_CELLS:
-        return "table row"
-    if EQUATION_NUMBER.search(sentence):
-        return "equation"
-    if MATH.search(sentence) or GREEK.search(sentence) or "−" in sentence:  # else no equation to look for
-        marks = [_math_token(t) for t in tokens]
-        if any(sum(marks[i:i + MATH_WINDOW]) >= MATH_IN_WINDOW for i in range(max(1, len(marks) - MATH_WINDOW + 1))):
-            return "equation"
-    if BOILERPLATE.search(sentence):
-        return "boilerplate"
-    return None
 
 
 def is_prose(sentence: str) -> bool:

@@ -24,29 +24,10 @@ import re
 from dataclasses import replace
 from typing import Callable
 
-from pipeline.summarize.blog_sections import (
-    BLOG_SECTIONS,
-    ROADMAP,
-    SETUP,
-    BlogSection,
-    about_earlier_work,
-    is_own,
-    own_names,
-)
-from pipeline.summarize.evidence import (
-    FILLER,
-    SUPPORTED,
-    WEAKLY_SUPPORTED,
-    KeySentence,
-    PaperIndex,
-    content_words,
-    flag_unverified,
-    is_supported,
-    numbers,
-    split_sentences,
-    support,
-    weak_support_flag,
-)
+from pipeline.summarize.blog_sections import BLOG_SECTIONS, ROADMAP, BlogSection, about_earlier_work, own_names, placement
+from pipeline.summarize.evidence import (FILLER, SUPPORTED, WEAKLY_SUPPORTED, KeySentence, PaperIndex, content_words,
+                                         flag_unverified, is_supported, numbers, split_sentences, support,
+                                         weak_support_flag)
 from pipeline.draftfile.format import quote_block
 from pipeline.records import Chunk, PaperMeta, Summary
 from pipeline.summarize.model import Backend, Messages
@@ -101,8 +82,6 @@ class Summarizer:
         self.written = 0  # sentences the model wrote that were kept
         self.index: PaperIndex | None = None
         self._evidence: list[list[KeySentence]] | None = None
-        self._earlier: dict[str, bool] = {}  # about_earlier_work and is_own, once a sentence: every section asks
-        self._own: dict[str, bool] = {}
 
     def _generate(self, stage: str, prompts: list[Messages], max_new_tokens: int) -> list[str]:
         done = 0
@@ -186,18 +165,8 @@ class Summarizer:
         strong = re.compile(blog.strong_cues, re.I) if blog.strong_cues else None
         prose = [s for s in index.sentences if s.prose] or index.sentences  # a paper of tables alone: its pieces
 
-        def earlier_work(s: KeySentence) -> bool:
-            if s.text not in self._earlier:
-                self._earlier[s.text] = about_earlier_work(s.text, names)
-            return self._earlier[s.text]
-
-        def own_work(s: KeySentence) -> bool:
-            if s.text not in self._own:
-                self._own[s.text] = is_own(s.text, names)
-            return self._own[s.text]
-
         def eligible(s: KeySentence) -> bool:
-            return not ROADMAP.search(s.text) and not (blog.own_only and earlier_work(s))
+            return not ROADMAP.search(s.text) and not (blog.own_only and about_earlier_work(s.text, names))
 
         pool = [s for s in prose if s.kind in blog.kinds and eligible(s)]
         if blog.cue_required and cue:
@@ -208,24 +177,15 @@ class Summarizer:
             pool = [s for s in prose if eligible(s)]
         fresh = [s for s in pool if s.text not in taken]
         pool = fresh if len(fresh) >= blog.quotes + 1 or (blog.cue_required and fresh) else pool
-        if blog.earlier_penalty:  # earlier work only where too little else is left to quote
-            others = [s for s in pool if not earlier_work(s)]
-            pool = others if len(others) >= blog.quotes + 1 else pool
+        if blog.earlier_penalty:  # earlier work only where nothing else is left: fewer quotes, not misplaced ones
+            pool = [s for s in pool if not about_earlier_work(s.text, names)] or pool
 
         def score(s: KeySentence) -> float:
             bonus = 0.15 if cue and cue.search(s.text) else 0.0
             bonus += 0.2 if strong and strong.search(s.text) else 0.0
             bonus += 0.1 if blog.heading == "Results" and numbers(s.text) else 0.0
             bonus += 0.1 * (len(blog.kinds) - blog.kinds.index(s.kind)) / len(blog.kinds) if s.kind in blog.kinds else 0
-            if blog.own_bonus or blog.earlier_penalty:  # the paper's own contribution, not earlier work (issue 17)
-                earlier = earlier_work(s)
-                own = not earlier and own_work(s)
-                if blog.heading == "Results":  # its own finding, not how the experiment was set up
-                    own = own and bool(cue and cue.search(s.text)) and not SETUP.search(s.text)
-                    bonus += blog.own_bonus if own and numbers(s.text) else 0.0  # a headline number
-                bonus += blog.own_bonus if own else 0.0
-                bonus -= blog.earlier_penalty if earlier else 0.0
-            return s.score + bonus
+            return s.score + bonus + placement(blog, s.text, names, bool(cue and cue.search(s.text)))
 
         chosen = sorted(sorted(pool, key=score, reverse=True)[:EVIDENCE_PER_SECTION], key=index.position)
         return [replace(s, score=score(s)) for s in chosen]  # the section's own ranking picks its quotes
