@@ -27,9 +27,9 @@ STAGE_MODULES: dict[str, tuple[str, ...]] = {
     "extract": ("pipeline.extract", "pipeline.core", "pipeline.pdf_bytes", "pipeline.records", "pipeline.hashing",
                 "pipeline.errors"),
     "chunk": ("pipeline.summarize", "pipeline.core", "pipeline.records", "pipeline.draftfile.format",
-              "pipeline.config", "pipeline.errors", "pipeline.hashing"),
+              "pipeline.config", "pipeline.errors", "pipeline.hashing", "pipeline.extract.paragraphs"),
     "summary": ("pipeline.summarize", "pipeline.core", "pipeline.records", "pipeline.draftfile.format",
-                "pipeline.config", "pipeline.errors", "pipeline.hashing"),
+                "pipeline.config", "pipeline.errors", "pipeline.hashing", "pipeline.extract.paragraphs"),
 }
 
 # The installed libraries whose output a stage keeps, by distribution name.
