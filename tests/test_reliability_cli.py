@@ -217,11 +217,17 @@ def test_a_signal_during_the_write_takes_effect_after_it_and_the_draft_is_report
 
     monkeypatch.setattr(core, "write_draft", write_with_a_signal_half_way)
     settings = load_settings(model=str(tiny_model_dir), drafts_dir=tmp_path / "drafts")
+    before = signal.getsignal(signal.SIGINT)  # SIG_IGN when the tests run in a background job, as CI's may
     with pytest.raises(Interrupted) as info:
         core.draft_one(str(SAMPLE), settings)
     assert info.value.signum == signal.SIGINT and info.value.exit_code == 130
     assert info.value.result.status == "written" and Path(info.value.result.path).is_file()
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the usual handler is back
+    assert signal.getsignal(signal.SIGINT) is before  # the handler it found is back
+
+
+def _as_at_a_terminal() -> None:
+    """A background job (CI, nohup, ``&``) starts with SIGINT ignored; a user at a terminal has it: restore it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -233,7 +239,7 @@ def test_a_signal_during_a_draft_says_interrupted_and_restores_the_cursor(
            "COLUMNS": "100", "TERM": "xterm"}
     process = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "draft", str(SAMPLE), "--drafts-dir",
                                 str(tmp_path / "drafts")], stdin=child, stdout=child, stderr=child, env=env,
-                               cwd=ROOT)
+                               cwd=ROOT, preexec_fn=_as_at_a_terminal)
     os.close(child)
     seen = b""
     deadline = time.monotonic() + 120
