@@ -23,7 +23,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from tests.arxiv_server import ArxivTestServer
 

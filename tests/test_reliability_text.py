@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from pipeline.config import Settings
 from pipeline.core import draft_one
