@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import subprocess
 import shutil
 import tempfile
 from pathlib import Path
@@ -87,3 +88,23 @@ def default_model_home(isolated_home: Path, embedded_models: Path) -> Path:
     (isolated_home / "cache").mkdir(parents=True, exist_ok=True)
     (isolated_home / "cache" / "models").symlink_to(embedded_models, target_is_directory=True)
     return isolated_home
+
+
+@pytest.fixture
+def read_only_dir(tmp_path: Path):
+    """A folder on a read-only file system (a tmpfs mounted ro): unwritable even for root, which ignores modes."""
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    (mount / "existing").mkdir()
+    if os.geteuid() != 0:
+        mount.chmod(0o555)  # an ordinary user cannot write here; no mount needed
+        yield mount
+        mount.chmod(0o755)
+        return
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a read-only tmpfs here: {done.stderr.decode(errors='replace').strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)

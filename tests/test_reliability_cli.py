@@ -60,24 +60,6 @@ def test_a_drafts_dir_that_is_no_folder_is_one_line_before_any_model_work(kind: 
     assert "no-model" not in result.stderr
 
 
-@pytest.fixture
-def read_only_dir(tmp_path: Path):
-    """A folder on a read-only file system (a tmpfs mounted ro): unwritable even for root, which ignores modes."""
-    mount = tmp_path / "ro"
-    mount.mkdir()
-    (mount / "existing").mkdir()
-    if os.geteuid() != 0:
-        mount.chmod(0o555)  # an ordinary user cannot write here; no mount needed
-        yield mount
-        mount.chmod(0o755)
-        return
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a read-only tmpfs here: {done.stderr.decode(errors='replace').strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def test_a_drafts_dir_under_an_unwritable_parent_is_one_line(read_only_dir: Path):

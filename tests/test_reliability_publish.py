@@ -161,24 +161,6 @@ def test_an_unusable_name_is_one_line_and_nothing_is_written(name: str, tmp_path
 # ---------------------------------------------------------------- read-only folders
 
 
-@pytest.fixture
-def read_only_dir(tmp_path: Path):
-    """A folder on a read-only file system (a tmpfs mounted ro): unwritable even for root, which ignores modes."""
-    mount = tmp_path / "ro"
-    mount.mkdir()
-    (mount / "existing").mkdir()
-    if os.geteuid() != 0:
-        mount.chmod(0o555)  # an ordinary user cannot write here; no mount needed
-        yield mount
-        mount.chmod(0o755)
-        return
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a read-only tmpfs here: {done.stderr.decode(errors='replace').strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 @pytest.fixture
