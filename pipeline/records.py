@@ -8,6 +8,7 @@ types, so Prefect can cache and persist them.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -162,6 +163,51 @@ class Summary:
     generated_tokens: int = 0
     quoted: int = 0  # sentences of the sections quoted from the paper
     written: int = 0  # sentences of the sections the model wrote (kept because the paper supports them)
+
+
+FigureKind = Literal["figure", "table"]
+
+
+@dataclass
+class Figure:
+    """A captioned figure or table of the paper, where it is, and its picture when one was rendered.
+
+    ``box`` is (x0, top, x1, bottom) in PDF points from the page's top-left corner: the float and its caption.
+    ``image`` is the PNG's file name in its :class:`FigureSet`'s folder; None with ``problem`` saying why.
+    """
+
+    kind: FigureKind
+    number: str  # as the paper prints it: "3", "A.1", "II"
+    page: int
+    caption: str
+    box: tuple[float, float, float, float]
+    full_width: bool = False
+    image: str | None = None
+    pixels: tuple[int, int] | None = None  # the PNG's width and height
+    problem: str | None = None
+
+    @property
+    def label(self) -> str:
+        """"Figure 3", "Table 2"."""
+        return f"{self.kind.capitalize()} {self.number}"
+
+    @property
+    def slug(self) -> str:
+        """"figure-3", "table-a-1": the picture's file name without ".png"."""
+        return f"{self.kind}-" + "-".join(p for p in re.split(r"[^a-z0-9]+", self.number.lower()) if p)
+
+
+@dataclass
+class FigureSet:
+    """A paper's figures and tables, the folder that holds their pictures, and the pages that could not be read."""
+
+    figures: list[Figure] = field(default_factory=list)
+    folder: str | None = None
+    failed_pages: list[tuple[int, str]] = field(default_factory=list)  # (page, why) for pages whose figures were lost
+    seconds: float = 0.0
+
+    def get(self, label: str) -> Figure | None:
+        return next((f for f in self.figures if f.label == label), None)
 
 
 @dataclass
