@@ -28,6 +28,9 @@ STAGE_MODULES: dict[str, tuple[str, ...]] = {
                 "pipeline.errors"),
     "chunk": ("pipeline.summarize", "pipeline.core", "pipeline.records", "pipeline.draftfile.format",
               "pipeline.config", "pipeline.errors", "pipeline.hashing", "pipeline.extract.paragraphs"),
+    "figures": ("pipeline.extract", "pipeline.figure_cache", "pipeline.records", "pipeline.errors",
+                "pipeline.pdf_bytes", "pipeline.hashing",
+                "pipeline.code_hash", "pipeline.config", "pipeline.core"),
     "summary": ("pipeline.summarize", "pipeline.core", "pipeline.records", "pipeline.draftfile.format",
                 "pipeline.config", "pipeline.errors", "pipeline.hashing", "pipeline.extract.paragraphs"),
 }
@@ -35,6 +38,7 @@ STAGE_MODULES: dict[str, tuple[str, ...]] = {
 # The installed libraries whose output a stage keeps, by distribution name.
 STAGE_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "extract": ("pypdf",),
+    "figures": ("pypdfium2", "pillow"),
     "chunk": ("langchain-text-splitters", "transformers"),
     "summary": ("transformers", "scikit-learn"),
 }
@@ -91,7 +95,7 @@ def stage_code_hash(stage: str) -> str:
 # A stage's output depends on the code of the stages before it too: a chunk of a Document that newer
 # extraction code would make differently is stale, though the PDF is the same.
 UPSTREAM: dict[str, tuple[str, ...]] = {
-    "extract": ("extract",), "chunk": ("extract", "chunk"), "summary": ("extract", "chunk", "summary"),
+    "extract": ("extract",), "figures": ("figures",), "chunk": ("extract", "chunk"), "summary": ("extract", "chunk", "summary"),
 }
 
 

@@ -21,6 +21,7 @@ from pipeline.errors import ConfigError
 APP = "paperdraft"
 DEFAULT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 DEFAULT_ARXIV_API_URL = "https://export.arxiv.org/api/query"
+DEFAULT_ARXIV_OAI_URL = "https://oaipmh.arxiv.org/oai"  # OAI-PMH: a paper's licence (metadataPrefix=arXiv)
 
 
 def cache_dir() -> Path:
@@ -42,6 +43,8 @@ class Settings:
     model: str = DEFAULT_MODEL
     device: str = "auto"  # auto | cpu | cuda | mps
     arxiv_api_url: str = DEFAULT_ARXIV_API_URL
+    arxiv_oai_url: str = DEFAULT_ARXIV_OAI_URL
+    figures: bool = True  # put the paper's key figures in the draft (rendered from the PDF)
     arxiv_delay_seconds: float = 3.0  # arXiv asks for one request every 3 s
     arxiv_retries: int = 4
     arxiv_timeout_seconds: float = 30.0
@@ -80,6 +83,8 @@ ENV = {
     "PAPERDRAFT_DRAFTS_DIR": "drafts_dir",
     "PAPERDRAFT_DEVICE": "device",
     "PAPERDRAFT_ARXIV_API_URL": "arxiv_api_url",
+    "PAPERDRAFT_ARXIV_OAI_URL": "arxiv_oai_url",
+    "PAPERDRAFT_FIGURES": "figures",
     "PAPERDRAFT_ARXIV_DELAY_SECONDS": "arxiv_delay_seconds",
     "PAPERDRAFT_ARXIV_RETRIES": "arxiv_retries",
     "PAPERDRAFT_ARXIV_TIMEOUT_SECONDS": "arxiv_timeout_seconds",
@@ -108,6 +113,8 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
     def bad(why: str) -> ConfigError:
         return ConfigError(f"{origin}: '{name}' {why}, got {value!r}")
 
+    if kind == "bool":
+        return _yes_no(value, bad)
     if isinstance(value, bool) or isinstance(value, (dict, list, tuple)) and name != "flow_retry_delays":
         raise bad(f"must be {'a whole number' if kind == 'int' else 'a number' if kind == 'float' else 'text'}")
     if kind == "Path":
@@ -129,9 +136,22 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
     text = str(value)
     if name == "device" and not DEVICE.fullmatch(text.strip()):
         raise bad("must be auto, cpu, cuda, cuda:N or mps")
-    if name in ("model", "arxiv_api_url", "schedule_cron") and not text.strip():
+    if name in ("model", "arxiv_api_url", "arxiv_oai_url", "schedule_cron") and not text.strip():
         raise bad("must not be empty")
     return text.strip() if name == "device" else text
+
+
+YES, NO = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def _yes_no(value: Any, bad) -> bool:
+    """A switch: true or false in the config file; true/false, yes/no, on/off or 1/0 in the environment."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, (str, int)) else None
+    if text in YES or text in NO:
+        return text in YES
+    raise bad("must be true or false")
 
 
 def _whole(value: Any) -> int:

@@ -7,25 +7,30 @@ reuses a summary whose inputs are unchanged (:mod:`pipeline.summary_cache`).
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Callable
 
 from pipeline import fetch as arxiv
-from pipeline import summary_cache
+from pipeline import figure_cache, summary_cache
 from pipeline.author.critique_aids import critique_aids
 from pipeline.config import Settings
 from pipeline.draftfile.store import write_draft
 from pipeline.errors import ConfigError
 from pipeline.extract.pdf import extract_pdf
 from pipeline.extract.text_file import extract_text_file
+from pipeline.fetch.licence import fetch_licence
 from pipeline.interrupts import Interrupted, deferred
-from pipeline.records import Chunk, Document, DraftResult, PaperMeta, SourceRef, Summary
+from pipeline.records import Chunk, Document, DraftResult, FigurePlan, FigureSet, PaperMeta, SourceRef, Summary
 from pipeline.sources import parse_source
 from pipeline.summarize.chunk import chunk_document
+from pipeline.summarize.figure_choice import place_figures
 from pipeline.summarize.model import Backend, load_backend, pick_device
 from pipeline.summarize.prompts import prompt_hashes
 from pipeline.summarize.summarizer import Summarizer, note_overhead
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int | None], None]
 # The largest chunk when the setting is 0, whatever the model's context: a chunk is one map prompt, and the
@@ -116,6 +121,31 @@ def summarize(meta: PaperMeta, chunks: list[Chunk], backend: Backend, settings: 
     return summarizer.summarize(meta, chunks)
 
 
+def find_figures(path: Path, kind: str, settings: Settings, pdf_sha256: str | None = None,
+                 progress: Progress = _quiet) -> FigureSet | None:
+    """The paper's figures and tables with their pictures (cached per PDF content); None for a text file or
+    when the ``figures`` setting is off. A page that cannot be read costs its own figures only."""
+    if kind == "text" or not settings.figures:
+        return None
+    progress("figures", 0, None)
+    found, _ = figure_cache.load_or_extract(path, settings, pdf_sha256)
+    if found.failed_pages:
+        log.warning("%s: the figures of %s could not be read", path, ", ".join(
+            f"page {p} ({why})" if p else f"the PDF ({why})" for p, why in found.failed_pages))
+    return found
+
+
+def plan_figures(found: FigureSet | None, doc: Document, meta: PaperMeta, settings: Settings,
+                 headings: list[str]) -> FigurePlan:
+    """The key figures placed under ``headings``; and, when there are figures, the paper's licence
+    (``meta.license``), which decides what ``publish`` may copy."""
+    if found is None:
+        return FigurePlan()
+    if found.figures and meta.arxiv_id and meta.license is None:
+        meta.license = fetch_licence(meta, settings)
+    return place_figures(found, doc, headings)
+
+
 def draft_one(
     source: str | SourceRef,
     settings: Settings,
@@ -152,8 +182,11 @@ def draft_one(
             summary_cache.store(settings, key, summary, meta)
     name = None if ref.arxiv_id else Path(ref.path or ref.raw).stem
     aids = critique_aids(doc)
+    found = find_figures(path, ref.kind, settings, doc.sha256, progress)
+    plan = plan_figures(found, doc, meta, settings, list(summary.sections))
     with deferred() as pending:  # a Ctrl-C during the write takes effect after it, and the CLI says it was written
-        result = write_draft(meta, summary, ref.raw, settings.drafts_dir, name=name, force=force, aids=aids)
+        result = write_draft(meta, summary, ref.raw, settings.drafts_dir, name=name, force=force, aids=aids,
+                             plan=plan)
     if pending.signum:
         raise Interrupted(pending.signum, result)
     return result

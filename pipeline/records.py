@@ -56,6 +56,7 @@ class PaperMeta:
     published: str | None = None  # ISO date, YYYY-MM-DD
     updated: str | None = None
     abstract: str | None = None
+    license: str | None = None  # the licence's URL (arXiv's OAI-PMH record), "none", or "unknown"
 
     @property
     def versioned_id(self) -> str | None:
@@ -211,6 +212,19 @@ class FigureSet:
 
 
 @dataclass
+class FigurePlan:
+    """Which figures a draft shows under which blog heading, and the rest, offered to the author."""
+
+    embedded: dict[str, list[Figure]] = field(default_factory=dict)
+    others: list[Figure] = field(default_factory=list)
+    figures: FigureSet = field(default_factory=FigureSet)  # all of them, and where their pictures are
+
+    @property
+    def count(self) -> int:
+        return len(self.figures.figures)
+
+
+@dataclass
 class DraftResult:
     """What ``draft_one`` did: the file, and whether it was written."""
 
@@ -220,3 +234,4 @@ class DraftResult:
     backup: str | None = None
     updated: list[str] = field(default_factory=list)  # sections written anew
     kept: list[str] = field(default_factory=list)  # sections the author edited, kept as they were
+    figures: int = 0  # the paper's figures and tables found, pictures beside the draft

@@ -211,7 +211,7 @@ def test_a_prompt_change_changes_the_chunk_key(tmp_path: Path, monkeypatch: pyte
 
 # What each stage's task runs: tasks.extract_task -> core.extract, chunk_task -> core.chunk,
 # summarise_task -> core.summarize. The pipeline modules those functions call, and everything those import.
-STAGE_FUNCTIONS = {"extract": "extract", "chunk": "chunk", "summary": "summarize"}
+STAGE_FUNCTIONS = {"extract": "extract", "chunk": "chunk", "summary": "summarize", "figures": "find_figures"}
 
 
 def test_every_stage_module_resolves_to_files() -> None:

@@ -28,10 +28,12 @@ from pipeline.draftfile.format import (
     QUOTE_NOTE_LOOSE,
     TODO_MARK,
 )
+from pipeline.author.figure_rights import case_message, includes_figures
+from pipeline.draftfile.figures import IMAGE_LINE
 from pipeline.draftfile.merge import block_hash
 from pipeline.draftfile.parse import Block, DraftFile, read_draft
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]  # a note says what publish will do; only errors stop it
 REQUIRED_KEYS = ("title", "status")
 STATUSES = ("draft", "reviewed", "published")
 
@@ -198,7 +200,18 @@ def check_draft(doc: DraftFile, min_words: int) -> list[Finding]:
     out.extend(unverified_findings(doc, at))
     out.extend(quote_findings(doc, at))
     out.extend(untouched_findings(doc, at))
+    out.extend(figure_findings(doc, at))
     return sorted(out, key=lambda f: (f.line, f.col))
+
+
+def figure_findings(doc: DraftFile, at: Callable[..., Finding]) -> list[Finding]:
+    """Which licence case applies to the figures the draft shows (a note: publish knows what to do)."""
+    pictures = [m for m in IMAGE_LINE.finditer(doc.masked, doc.body_start)]
+    message = case_message(doc.front or {}, len(pictures))
+    if message is None:
+        return []
+    severity = "note" if includes_figures(doc.front or {}) else "warning"
+    return [at(pictures[0].start(), severity, message)]
 
 
 def check_file(path: Path, min_words: int) -> list[Finding]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 from slugify import slugify
 
@@ -110,7 +111,8 @@ def footer_line(model: str, drafted: list[str], sections: int, quotes: int) -> s
     return f"*{line} The critique is the author's own.*"
 
 
-def render_post(doc: DraftFile, fmt: str, day: date, slug: str | None = None) -> str:
+def render_post(doc: DraftFile, fmt: str, day: date, slug: str | None = None,
+                figures: Callable[[str], str] | None = None) -> str:
     """The post: the draft's body without comments or its title line, under the format's front matter, with a
     footer written from what the post holds (:func:`footer_line`).
 
@@ -123,6 +125,8 @@ def render_post(doc: DraftFile, fmt: str, day: date, slug: str | None = None) ->
     summary = strip_comments(doc.text[doc.body_start : split])
     summary = re.sub(r"\A\s*# [^\n]*\n", "", summary)  # the title lives in the front matter (or the heading below)
     body = summary + strip_comments(doc.text[split:end])
+    if figures is not None:  # the pictures copied and attributed, or links to their pages (author.figure_rights)
+        body = figures(body)
     body = re.sub(r"[ \t]+\n", "\n", body)
     body = re.sub(r"\n{3,}", "\n\n", body).strip() + "\n"
     drafted = [b.heading or "" for b in as_drafted(doc)]

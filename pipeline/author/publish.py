@@ -39,6 +39,7 @@ from typing import Literal
 import yaml
 
 from pipeline.author.check import check_draft, has_errors
+from pipeline.author.figure_rights import PostFigures, copy_figures, post_figures
 from pipeline.author.post import FORMATS, NAME_LIMIT, POST_NAME, SAFE_NAME, check_name, plain, post_path, render_post
 from pipeline.author.post_records import LEGACY_KEYS, in_target, points_to, post_records, resolved_path
 from pipeline.author.share import emails_on_first_page, first_sentence, paper_pdf, share_text
@@ -70,6 +71,7 @@ class PublishResult:
     status: Literal["written", "updated", "unchanged"]
     emails: list[str] = field(default_factory=list)
     left: Path | None = None  # an earlier post of this blog and format, under another name, now not tracked
+    figures: str | None = None  # what became of the draft's figures in the post
 
 
 def check_blog_folder(blog_dir: Path) -> None:
@@ -164,7 +166,7 @@ def _draft_of(post: Path, drafts_dir: Path, this: Path) -> Path | None:
 
 
 def publish(draft: Path, blog_dir: Path, fmt: str, settings: Settings, today: date | None = None,
-            name: str | None = None) -> PublishResult:
+            name: str | None = None, with_figures: bool = False) -> PublishResult:
     """Write the post and its share text, and mark the draft published. Refuses drafts with check errors.
 
     ``name`` is the post's name in its file name (``YYYY-MM-DD-<name>.md``) instead of the title's slug. The share
@@ -178,11 +180,11 @@ def publish(draft: Path, blog_dir: Path, fmt: str, settings: Settings, today: da
     if draft.is_symlink():  # write through the link to the draft it names: the link stays a link
         draft = draft.resolve()
     with file_lock(draft):  # a redraft or a second publish of this draft waits for this one
-        return _publish_locked(draft, blog_dir, fmt, settings, today, name)
+        return _publish_locked(draft, blog_dir, fmt, settings, today, name, with_figures)
 
 
 def _publish_locked(draft: Path, blog_dir: Path, fmt: str, settings: Settings, today: date | None,
-                    name: str | None) -> PublishResult:
+                    name: str | None, with_figures: bool = False) -> PublishResult:
     doc = read_draft(draft)
     findings = check_draft(doc, settings.critique_min_words)
     if has_errors(findings):
@@ -193,15 +195,24 @@ def _publish_locked(draft: Path, blog_dir: Path, fmt: str, settings: Settings, t
     check_writable([("the blog folder", blog_dir), ("the drafts folder", draft.parent)])
     same_folder = blog_dir.exists() and blog_dir.resolve() == draft.parent.resolve()  # its lock is held already
     with nullcontext() if same_folder else folder_lock(blog_dir):  # one publish at a time writes a post here
-        return _publish_in_blog(doc, draft, share, blog_dir, fmt, settings, today, name)
+        return _publish_in_blog(doc, draft, share, blog_dir, fmt, settings, today, name, with_figures)
 
 
 def _publish_in_blog(doc: DraftFile, draft: Path, share: Path, blog_dir: Path, fmt: str, settings: Settings,
-                     today: date | None, name: str | None) -> PublishResult:
+                     today: date | None, name: str | None, with_figures: bool = False) -> PublishResult:
     post, day = post_path(blog_dir, doc.front, fmt, today or date.today(), name)
     if post.parent.resolve() != blog_dir.resolve() or not SAFE_NAME.fullmatch(post.name):  # the last guard
         raise PostConflictError(f"refusing to write {post}: it is not a plain file name inside {blog_dir}")
-    text = render_post(doc, fmt, day, post.name[11:].rsplit(".", 1)[0])
+    shown: list[PostFigures] = []
+
+    def figures(body: str) -> str:
+        shown.append(post_figures(body, doc.front, draft, fmt, blog_dir, post.name.rsplit(".", 1)[0], with_figures))
+        return shown[-1].body
+
+    text = render_post(doc, fmt, day, post.name[11:].rsplit(".", 1)[0], figures)
+    pictures = shown[-1] if shown else PostFigures("")
+    if pictures.copies:
+        check_writable([("the blog's picture folder", pictures.copies[0][1].parent)])
     for path in (post, share):  # what a publish killed midway left behind
         remove_stale_temps(path)
     records = post_records(doc.front)
@@ -216,6 +227,12 @@ def _publish_in_blog(doc: DraftFile, draft: Path, share: Path, blog_dir: Path, f
             status = "updated"
         else:
             _refuse(post, current, doc, draft, blog_dir)
+    if pictures.copies:
+        try:
+            copy_figures(pictures.copies)
+        except OSError as exc:
+            raise WriteError(f"could not copy the figures into {pictures.copies[0][1].parent}: {exc.strerror or exc}",
+                             hint="nothing was published; make the folder writable and publish again") from exc
     if status != "unchanged":
         atomic_write(post, text)
     share_body = share_text(plain(doc.front["title"]), first_sentence(doc), doc.front.get("url"))
@@ -240,7 +257,15 @@ def _publish_in_blog(doc: DraftFile, draft: Path, share: Path, blog_dir: Path, f
     if marked != front:
         atomic_write(draft, compose(marked, body))  # the body, hence content_hash's meaning, is unchanged
     pdf = paper_pdf(front, draft, settings)
-    return PublishResult(post, share, share_body, status, emails_on_first_page(pdf) if pdf else [], left)
+    return PublishResult(post, share, share_body, status, emails_on_first_page(pdf) if pdf else [], left,
+                         _figures_said(pictures))
+
+
+def _figures_said(pictures: PostFigures) -> str | None:
+    if pictures.copies:
+        return f"figures: {len(pictures.copies)} copied to {pictures.copies[0][1].parent}, with attribution"
+    linked = pictures.body.count("of the paper](") + pictures.body.count("is not shown here")
+    return f"figures: {linked} linked to their pages in the paper, not copied (the paper's licence)" if linked else None
 
 
 def _refuse(post: Path, current: str | None, doc: DraftFile, draft: Path, blog_dir: Path) -> None:

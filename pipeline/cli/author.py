@@ -115,6 +115,9 @@ def publish(
     name: Annotated[Optional[str], typer.Option(
         "--name", metavar="SLUG", help="The post's name in its file name (YYYY-MM-DD-SLUG.md) instead of the "
                                        "title's, e.g. when another paper's post has that name.")] = None,
+    with_figures: Annotated[bool, typer.Option(
+        "--with-figures", help="Copy the paper's figures into the post even though its licence does not allow it "
+                               "(the post says you take responsibility).")] = False,
     drafts_dir: DraftsDir = None,
 ) -> None:
     """Publish DRAFT as a post in the blog folder given with --to, once its critique passes check.
@@ -126,7 +129,7 @@ def publish(
     settings = _settings(drafts_dir)
     path = _resolve(draft, settings)
     try:
-        result = publish_draft(path, to, format.value, settings, name=name)
+        result = publish_draft(path, to, format.value, settings, name=name, with_figures=with_figures)
     except NotReadyError as exc:
         for finding in exc.findings:
             err.print(str(finding), highlight=False, markup=False)
@@ -135,6 +138,8 @@ def publish(
         raise fail(exc) from None
     out.print(f"{result.status}: {result.post}", highlight=False, markup=False)
     out.print(f"share text ({result.share}):\n{result.share_text}", highlight=False, markup=False)
+    if result.figures:
+        out.print(result.figures, highlight=False, markup=False)
     if result.left:
         err.print(f"note: the earlier post {result.left} is still in the blog; delete it if this one replaces it",
                   highlight=False, markup=False)

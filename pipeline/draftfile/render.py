@@ -14,15 +14,18 @@ import yaml
 
 from pipeline.draftfile.format import CRITIQUE_HEADING, GUIDE, PIPELINE_NOTE, PLACEHOLDER, footer
 from pipeline.hashing import sha256_text
-from pipeline.records import PaperMeta, Summary
+from pipeline.draftfile.figures import figure_block, figure_notes
+from pipeline.records import FigurePlan, PaperMeta, Summary
 
 
-def critique_section(aids: list[str]) -> str:
-    """The critique section as drafted: guiding questions, facts to check, and the placeholder."""
+def critique_section(aids: list[str], figure_notes: str | None = None) -> str:
+    """The critique section as drafted: guiding questions, facts to check, the other figures, the placeholder."""
     parts = [CRITIQUE_HEADING, GUIDE]
     if aids:  # paper text, one line each, that can neither close the comment nor open a tag
         facts = "\n".join(f"  - {re.sub(r'--!?>', '→', inert(' '.join(line.split())))}" for line in aids)
         parts.append(f"<!-- Facts from the paper to check before you judge it (found by paperdraft):\n{facts}\n-->")
+    if figure_notes:
+        parts.append(figure_notes)
     parts.append(PLACEHOLDER)
     return "\n\n".join(parts)
 
@@ -55,25 +58,34 @@ def clean_machine_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() or "_(the model wrote nothing here)_"
 
 
-def render_body(meta: PaperMeta, summary: Summary, aids: list[str] | None = None) -> str:
+def render_body(meta: PaperMeta, summary: Summary, aids: list[str] | None = None, plan: FigurePlan | None = None,
+                assets: str = "") -> str:
+    """The draft's body; ``plan``'s figures go under their headings, pictures linked in the folder ``assets``."""
     link = f"[arXiv:{meta.versioned_id}]({meta.url})" if meta.arxiv_id and meta.url else "a local file"
     authors = ", ".join(meta.authors) if meta.authors else "unknown authors"
     title, authors = (inert(" ".join(x.split())) for x in (meta.title, authors))
     parts = [f"# {title}", f"*{authors}* · {link}"]
+    plan = plan or FigurePlan()
     for heading, text in summary.sections.items():
-        parts.append(f"## {heading}\n\n{clean_machine_text(text)}")
-    parts.append(critique_section(aids or []))
+        shown = "".join(f"\n\n{figure_block(f, assets, inert)}" for f in plan.embedded.get(heading, []))
+        parts.append(f"## {heading}\n\n{clean_machine_text(text)}{shown}")
+    notes = figure_notes(plan.others, plan.figures.failed_pages, assets, inert) if plan.count or \
+        plan.figures.failed_pages else None
+    parts.append(critique_section(aids or [], notes))
     parts.append(footer(summary.model, summary.quoted, summary.written))
     return "\n\n".join(parts) + "\n"
 
 
-def render_front(meta: PaperMeta, summary: Summary, source: str, body: str) -> dict:
+def render_front(meta: PaperMeta, summary: Summary, source: str, body: str, figures: int = 0) -> dict:
     front = {
         "title": meta.title,
         "authors": list(meta.authors),
         "arxiv_id": meta.arxiv_id,
         "version": meta.version,
         "url": meta.url,
+        "pdf_url": meta.pdf_url,
+        "license": meta.license or ("unknown" if figures else None),
+        "figures": figures or None,
         "categories": list(meta.categories),
         "published": meta.published,
         "source": source,

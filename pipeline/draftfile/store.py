@@ -22,12 +22,13 @@ try:
 except ImportError:  # Windows: no flock; writes are still atomic renames
     fcntl = None
 
+from pipeline.draftfile.figures import assets_folder, copy_pictures
 from pipeline.draftfile.lookup import draft_path
 from pipeline.draftfile.merge import machine_hashes, merge
 from pipeline.draftfile.parse import parse_draft
 from pipeline.draftfile.render import body_hash, compose, render_body, render_front
 from pipeline.errors import DraftConflictError, WriteError
-from pipeline.records import DraftResult, PaperMeta, Summary
+from pipeline.records import DraftResult, FigurePlan, PaperMeta, Summary
 
 _NO_ROOM = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
             errno.EFBIG: "the file is larger than this system allows"}
@@ -127,6 +128,7 @@ def write_draft(
     name: str | None = None,
     force: bool = False,
     aids: list[str] | None = None,
+    plan: FigurePlan | None = None,
 ) -> DraftResult:
     """Write the draft. Drafting a paper again merges: the author's critique and edited sections are kept.
 
@@ -134,10 +136,24 @@ def write_draft(
     it never touches the critique.
     """
     path = draft_path(meta, drafts_dir, name)
-    body = render_body(meta, summary, aids)
-    front = render_front(meta, summary, source, body)
+    plan = plan or FigurePlan()
+    assets = assets_folder(path)
+    body = render_body(meta, summary, aids, plan, assets.name)
+    front = render_front(meta, summary, source, body, plan.count)
     with file_lock(path):  # another process drafting the same paper merges after this one, never beside it
-        return _write_locked(path, meta, summary, body, front, force)
+        if plan.count:
+            _copy_pictures(plan, assets)
+        result = _write_locked(path, meta, summary, body, front, force)
+    result.figures = plan.count
+    return result
+
+
+def _copy_pictures(plan: FigurePlan, assets: Path) -> None:
+    try:
+        copy_pictures(plan.figures, assets)
+    except OSError as exc:
+        raise WriteError(f"could not copy the paper's figures into {assets}: {exc.strerror or exc}",
+                         hint="check that you can write to the drafts folder") from exc
 
 
 def _write_locked(path: Path, meta: PaperMeta, summary: Summary, body: str, front: dict, force: bool) -> DraftResult:

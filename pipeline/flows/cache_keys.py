@@ -14,17 +14,23 @@ from typing import Any
 from prefect.context import TaskRunContext
 
 from pipeline.code_hash import UPSTREAM, stage_key as _key
+from pipeline.figure_cache import figures_key as shared_figures_key
 from pipeline.hashing import sha256_file
 from pipeline.records import Document
 from pipeline.summarize.prompts import prompt_hashes
 from pipeline.summary_cache import shaping_settings as _shape, summary_key as shared_summary_key
 
-__all__ = ["UPSTREAM", "chunk_key", "extract_key", "summary_key"]
+__all__ = ["UPSTREAM", "chunk_key", "extract_key", "figures_key", "summary_key"]
 
 
 def extract_key(context: TaskRunContext | None, parameters: dict[str, Any]) -> str:
     """The PDF's content, whatever its path."""
     return _key("extract", parameters["kind"], sha256_file(parameters["pdf_path"]))
+
+
+def figures_key(context: TaskRunContext | None, parameters: dict[str, Any]) -> str:
+    """The PDF's content and the figure code (:func:`pipeline.figure_cache.figures_key`), and the switch."""
+    return shared_figures_key(parameters["doc_sha256"]) + ("" if parameters["settings"].figures else "-off")
 
 
 def chunk_key(context: TaskRunContext | None, parameters: dict[str, Any]) -> str:

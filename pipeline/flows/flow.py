@@ -34,8 +34,8 @@ from pipeline.draftfile.lookup import existing_draft
 from pipeline.errors import PapersFailed
 from pipeline.flows.report import PaperOutcome, error_text, report_markdown
 from pipeline.flows.selection import Item, describe_selection
-from pipeline.flows.tasks import chunk_task, extract_task, metadata_task, pdf_task, select_task, summarise_task, \
-    write_task
+from pipeline.flows.tasks import chunk_task, extract_task, figures_task, metadata_task, pdf_task, select_task, \
+    summarise_task, write_task
 from pipeline.records import Document, DraftResult
 from pipeline.config import Settings
 from pipeline.summarize.prompts import prompt_hashes
@@ -152,9 +152,10 @@ def _draft_item(it: Item, meta_future: Any, pdf_future: Any, settings: Settings,
         chunks = steps.result("chunk", chunk_task(doc, settings, meta.title, paper, return_state=True))
         summary = steps.result("summarise", summarise_task(meta, chunks, settings, doc.sha256, prompts,
                                                            return_state=True))
-        result: DraftResult = steps.result("write", write_task(meta, summary, doc, it.ref.raw, str(drafts),
-                                                               return_state=True))
-        out.status, out.path = result.status, result.path
+        figures = steps.result("figures", figures_task(pdf_path, settings, doc.sha256, paper, return_state=True))
+        result: DraftResult = steps.result("write", write_task(meta, summary, doc, it.ref.raw, str(drafts), figures,
+                                                               settings, return_state=True))
+        out.status, out.path, out.figures = result.status, result.path, result.figures
         logger.info("%s: %s %s", meta.versioned_id, result.status, result.path)
     except _Stop as stop:
         out.error = error_text(stop.state)

@@ -22,6 +22,7 @@ class PaperOutcome:
     seconds: float = 0.0
     error: str | None = None
     cached: list[str] = field(default_factory=list)  # stages answered from the cache
+    figures: int = 0  # figures and tables found in the paper
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -51,9 +52,10 @@ def report_markdown(outcomes: list[PaperOutcome], selection: str = "", seconds: 
     if selection:
         lines += [f"Selection: {_cell(selection)}", ""]
     lines += [f"{len(outcomes)} papers: {summary}" + (f" in {seconds:.1f} s" if seconds is not None else "") + ".", ""]
-    lines += ["| paper | link | draft | status | seconds |", "| --- | --- | --- | --- | ---: |"]
+    lines += ["| paper | link | draft | status | figures | seconds |", "| --- | --- | --- | --- | ---: | ---: |"]
     for o in outcomes:
         link = f"[arXiv:{o.arxiv_id}]({o.url})" if o.url else _cell(o.arxiv_id or o.source)
         status = o.status if not o.error else f"{o.status}: {_cell(o.error)}"
-        lines.append(f"| {_cell(o.title or o.source)} | {link} | {_cell(o.path or '')} | {status} | {o.seconds:.1f} |")
+        lines.append(f"| {_cell(o.title or o.source)} | {link} | {_cell(o.path or '')} | {status} | {o.figures} | "
+                     f"{o.seconds:.1f} |")
     return "\n".join(lines) + "\n"

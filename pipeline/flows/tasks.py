@@ -26,10 +26,10 @@ from pipeline.config import Settings
 from pipeline.draftfile.lookup import existing_draft
 from pipeline.draftfile.store import write_draft
 from pipeline.errors import InvalidSourceError, PaperNotFoundError
-from pipeline.flows.cache_keys import chunk_key, extract_key, summary_key
+from pipeline.flows.cache_keys import chunk_key, extract_key, figures_key, summary_key
 from pipeline.flows.politeness import arxiv_slot
 from pipeline.flows.selection import Item, select
-from pipeline.records import Chunk, Document, DraftResult, PaperMeta, SourceRef, Summary
+from pipeline.records import Chunk, Document, DraftResult, FigureSet, PaperMeta, SourceRef, Summary
 from pipeline.summarize.model import load_backend
 
 def _paper_of(parameters: dict[str, Any]) -> str:
@@ -119,6 +119,17 @@ def summarise_task(meta: PaperMeta, chunks: list[Chunk], settings: Settings, doc
     return core.summarize(meta, chunks, _backend(settings), settings)
 
 
+@task(name="figures", task_run_name=run_name("figures"), cache_key_fn=figures_key, persist_result=True)
+def figures_task(pdf_path: str, settings: Settings, doc_sha256: str, paper: str | None = None) -> FigureSet | None:
+    """``doc_sha256`` (the PDF's) is the cache key, with the figure code; ``paper`` names the task run."""
+    return core.find_figures(Path(pdf_path), "pdf", settings, doc_sha256)
+
+
 @task(name="write draft", task_run_name=run_name("write draft"), cache_policy=NO_CACHE)
-def write_task(meta: PaperMeta, summary: Summary, doc: Document, source: str, drafts_dir: str) -> DraftResult:
-    return write_draft(meta, summary, source, Path(drafts_dir), aids=critique_aids(doc))
+def write_task(meta: PaperMeta, summary: Summary, doc: Document, source: str, drafts_dir: str,
+               figures: FigureSet | None = None, settings: Settings | None = None) -> DraftResult:
+    """Places the figures and learns the paper's licence (one OAI-PMH request, through the arXiv gate)."""
+    if figures is not None and figures.figures and meta.arxiv_id and meta.license is None and settings:
+        arxiv_slot(settings)
+    plan = core.plan_figures(figures, doc, meta, settings, list(summary.sections)) if settings else None
+    return write_draft(meta, summary, source, Path(drafts_dir), aids=critique_aids(doc), plan=plan)

@@ -46,9 +46,25 @@ def body_size(lines: list[TextLine]) -> float:
     return max(weights, key=weights.get) if weights else 10.0
 
 
-def _block(start: TextLine, lines: list[TextLine], x0: float, x1: float) -> list[TextLine]:
+def _aligned(line: TextLine, block: list[TextLine], size: float) -> bool:
+    """A caption's next line starts at its left edge, or is centred on the same middle."""
+    first = block[0].box
+    left = abs(line.box.x0 - first.x0) < 1.5 * size
+    centre = abs((line.box.x0 + line.box.x1) / 2 - (first.x0 + max(b.box.x1 for b in block)) / 2) < 1.5 * size
+    return left or centre
+
+
+def _rule_between(layout: PageLayout, upper: TextLine, lower: TextLine) -> bool:
+    """Whether a drawn line (a table's rule) lies between two lines of text."""
+    return any(upper.box.bottom - 1 <= g.top and g.bottom <= lower.box.top + 1 and g.height < 3
+               and g.overlaps_x(lower.box.x0, lower.box.x1) for g in layout.graphics)
+
+
+def _block(start: TextLine, layout: PageLayout, x0: float, x1: float) -> list[TextLine]:
     """The caption's lines within the x-range: ``start`` and the rest of its row (a justified line in a narrow
-    column can break into pieces at its wide spaces), then each next line just below."""
+    column can break into pieces at its wide spaces), then each next line just below, aligned with it, up to
+    a table's rule."""
+    lines = layout.lines
     inside = [x for x in lines if min(x.box.x1, x1) - max(x.box.x0, x0) >= 0.5 * max(x.box.width, 0.1)]
     block = [start]
     row = sorted((x for x in inside if x is not start and abs(x.box.top - start.box.top) < 0.3 * start.size
@@ -63,6 +79,9 @@ def _block(start: TextLine, lines: list[TextLine], x0: float, x1: float) -> list
         if line.box.top - last.box.bottom > LINE_SPACING_SIZES * last.size or len(block) >= CAPTION_LINES:
             break
         if abs(line.size - start.size) > 1.5 or CAPTION.match(line.text):
+            break
+        if line.box.top > last.box.bottom - 1 and (not _aligned(line, block, start.size)
+                                                   or _rule_between(layout, last, line)):
             break
         block.append(line)
     return block
@@ -88,7 +107,7 @@ def find_captions(layout: PageLayout, span: Callable[[Box], tuple[float, float, 
         if match.group("punct") == "." and re.match(r"[a-z]", match.group("rest")):
             continue  # "Table 2. shows": a sentence, not a caption
         x0, x1, _ = span(line.box)
-        block = _block(line, layout.lines, x0, x1)
+        block = _block(line, layout, x0, x1)
         box = block[0].box
         for other in block[1:]:
             box = box.union(other.box)
