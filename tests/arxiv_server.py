@@ -1,6 +1,6 @@
 """A real HTTP server that plays arXiv for tests, on 127.0.0.1.
 
-It answers ``/api/query`` with real recorded arXiv Atom responses from the
+It answers ``/oai`` (OAI-PMH ``GetRecord``: a paper's licence, see :meth:`ArxivTestServer._oai`) and ``/api/query`` with real recorded arXiv Atom responses from the
 shared corpus (``/work/shared/corpus/atom``, see its MANIFEST.md), matched on
 ``id_list`` / ``search_query``. For corpus PDFs with no recorded response it
 builds a feed from a recorded one used as a template
@@ -158,6 +158,14 @@ class _Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+_OAI_GET = ('<?xml version="1.0" encoding="UTF-8"?>\n<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+            '<responseDate>2026-12-01T00:00:00Z</responseDate><request verb="GetRecord" metadataPrefix="arXiv">'
+            'http://export.arxiv.org/oai2</request><GetRecord>{record}</GetRecord></OAI-PMH>')
+_OAI_ERROR = ('<?xml version="1.0" encoding="UTF-8"?>\n<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+              '<responseDate>2026-12-01T00:00:00Z</responseDate><request>http://export.arxiv.org/oai2</request>'
+              '<error code="{code}">{text}</error></OAI-PMH>')
+
+
 class ArxivTestServer:
     """arXiv's API and PDF hosts on 127.0.0.1:<free port>, in a daemon thread."""
 
@@ -175,6 +183,9 @@ class ArxivTestServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._atom = {p.name: p.read_text(encoding="utf-8") for p in (root / "atom").glob("*.xml")}
+        self._oai_records = [r for p in sorted((root / "oai").glob("*.xml"), reverse=True)
+                             for r in re.findall(r"<record>.*?</record>", p.read_text(encoding="utf-8"), re.S)]
+        self.licences: dict[str, str] = {}  # arXiv id -> the licence URL its OAI-PMH record gives ("" for none)
         self._entries: dict[str, tuple[int, str]] = {}
         for name in RECORDED_ENTRIES:
             for entry in _ENTRY.findall(self._atom[name]):
@@ -257,12 +268,39 @@ class ArxivTestServer:
 
     # ------------------------------------------------------------------ answers
 
+    @property
+    def oai_url(self) -> str:
+        return f"{self.base_url}/oai"
+
     def answer(self, path: str, query: dict[str, str]) -> _Answer:
         if path.rstrip("/") == "/api/query":
             return self._api(query)
+        if path.rstrip("/") == "/oai":
+            return self._oai(query)
         if path.startswith("/pdf/"):
             return self._pdf(unquote(path[len("/pdf/"):]))
         return _Answer(404, b"<html><body>Not found</body></html>", "text/html; charset=utf-8")
+
+    def _oai(self, q: dict[str, str]) -> _Answer:
+        """OAI-PMH ``GetRecord`` (metadataPrefix=arXiv). A paper in a recorded ListRecords/GetRecord answer gets its
+        real record; any other is the first recorded record (a real one, CC BY 4.0) with the paper's id and the
+        licence :attr:`licences` gives it (arXiv's non-exclusive licence by default): the corpus papers' own
+        licences were not recorded."""
+        xml_ok = "application/xml; charset=utf-8"
+        ident = q.get("identifier", "").removeprefix("oai:arXiv.org:")
+        if q.get("verb") != "GetRecord" or q.get("metadataPrefix") != "arXiv" or not ident:
+            return _Answer(200, _OAI_ERROR.format(code="badArgument", text="Illegal arguments").encode(), xml_ok)
+        for record in self._oai_records:
+            if f"<identifier>oai:arXiv.org:{ident}</identifier>" in record and ident not in self.licences:
+                return _Answer(200, _OAI_GET.format(record=record).encode(), xml_ok)
+        if ident not in CORPUS_PAPERS and ident not in self._entries and ident not in self.licences:
+            return _Answer(200, _OAI_ERROR.format(code="idDoesNotExist", text=f"oai:arXiv.org:{ident}").encode(), xml_ok)
+        record = self._oai_records[0]
+        record = re.sub(r"<identifier>oai:arXiv\.org:[^<]+</identifier>", f"<identifier>oai:arXiv.org:{ident}</identifier>", record)
+        record = re.sub(r"<id>[^<]+</id>", f"<id>{html.escape(ident)}</id>", record)
+        licence = self.licences.get(ident, "http://arxiv.org/licenses/nonexclusive-distrib/1.0/")
+        record = re.sub(r"<license>[^<]*</license>", f"<license>{html.escape(licence)}</license>" if licence else "", record)
+        return _Answer(200, _OAI_GET.format(record=record).encode(), xml_ok)
 
     def _pdf(self, ident: str) -> _Answer:
         ident = ident.removesuffix(".pdf")
@@ -460,6 +498,7 @@ def arxiv_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ArxivTestServer]:
         pytest.skip(f"arXiv corpus not found (../shared/corpus or ${CORPUS_ENV})")
     with ArxivTestServer(root) as server:
         monkeypatch.setenv("PAPERDRAFT_ARXIV_API_URL", server.api_url)
+        monkeypatch.setenv("PAPERDRAFT_ARXIV_OAI_URL", server.oai_url)
         monkeypatch.setenv("PAPERDRAFT_ARXIV_DELAY_SECONDS", "0.05")
         monkeypatch.setenv("PAPERDRAFT_ARXIV_TIMEOUT_SECONDS", "0.5")
         try:

@@ -51,6 +51,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
     monkeypatch.setenv("PREFECT_LOCAL_STORAGE_PATH", str(tmp_path / "prefect" / "storage"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # no test asks the real arXiv for a licence: a test that serves one points this at its local server
+    monkeypatch.setenv("PAPERDRAFT_ARXIV_OAI_URL", "http://127.0.0.1:9/oai")
     return home
 
 

@@ -70,7 +70,7 @@ def _one_run(pdf: Path, out: Path, skip: list[int], dpi: int | None, deadline: f
                 return run
             if line is None:
                 code = proc.wait()
-                run.why = ("the reader ran out of memory" if code in (3, -9) else
+                run.why = ("the reader ran out of memory" if code in (3, -6, -9) else
                            f"the reader stopped (exit status {code})")
                 return run
             item = json.loads(line)
