@@ -3,7 +3,9 @@
 arXiv's terms let nobody republish a paper's figures unless its licence allows it:
 
 - **CC BY, CC BY-SA, CC0**: ``publish`` copies the pictures into the blog (:func:`picture_place`) with an
-  attribution line under each: the authors, "Figure 2 from arXiv:ID", the licence.
+  attribution line under each: the authors, "Figure 2 from arXiv:ID", the licence. Jekyll: the site's
+  ``assets/<post>/``; Hugo: a page bundle (``<post>/index.md``, the pictures beside it); Quarto and plain
+  Markdown: ``<post>-figures/`` beside the post.
 - **arXiv's non-exclusive licence, any other licence, or unknown** (a local PDF, an OAI-PMH failure): the
   pictures stay out; each becomes a link to its page in the paper. ``publish --with-figures`` or
   ``publish_figures: true`` in the draft's front matter puts them in, and the post says the author took
@@ -16,7 +18,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Callable, Literal
 
 from pipeline.draftfile.figures import IMAGE_LINE
 
@@ -64,15 +66,16 @@ def case_message(front: dict, pictures: int) -> str | None:
             f"responsibility)")
 
 
-def picture_place(fmt: str, blog_dir: Path, post_stem: str) -> tuple[Path, str]:
-    """(folder the pictures are copied to, how the post links to that folder) for each site generator."""
+def picture_place(fmt: str, blog_dir: Path, post: Path) -> tuple[Path, Callable[[str], str]]:
+    """(folder the pictures are copied to, a picture's link in the post) for each site generator."""
+    if fmt == "hugo" and post.name == "index.md":  # a page bundle: the pictures beside index.md, linked by name
+        return post.parent, lambda name: name
+    stem = post.name.rsplit(".", 1)[0]
     if fmt == "jekyll":  # the site's assets/ folder, linked through Jekyll's relative_url (it knows the baseurl)
         site = blog_dir.parent if blog_dir.name == "_posts" else blog_dir
-        return site / "assets" / post_stem, f"{{{{ '/assets/{post_stem}' | relative_url }}}}"
-    if fmt == "hugo":  # static/ is served from the site root
-        site = blog_dir.parents[1] if blog_dir.parent.name == "content" else blog_dir.parent
-        return site / "static" / "paperdraft" / post_stem, f"/paperdraft/{post_stem}"
-    return blog_dir / f"{post_stem}-figures", f"{post_stem}-figures"  # Quarto and plain: beside the post
+        return site / "assets" / stem, lambda name: f"{{{{ '/assets/{stem}/{name}' | relative_url }}}}"
+    # Quarto (it copies what a post links to into the site) and plain Markdown: a folder beside the post
+    return blog_dir / f"{stem}-figures", lambda name: f"{stem}-figures/{name}"
 
 
 @dataclass
@@ -94,12 +97,12 @@ def _attribution(front: dict, label: str, override: bool) -> str:
     return line + "*"
 
 
-def post_figures(body: str, front: dict, draft: Path, fmt: str, blog_dir: Path, post_stem: str,
+def post_figures(body: str, front: dict, draft: Path, fmt: str, blog_dir: Path, post: Path,
                  flag: bool = False) -> PostFigures:
     """The post's body with each embedded picture copied and attributed, or replaced by a link to its page."""
     include = includes_figures(front, flag)
     override = include and figure_case(front) != "open"
-    folder, link = picture_place(fmt, blog_dir, post_stem)
+    folder, link = picture_place(fmt, blog_dir, post)
     out = PostFigures(body, included=include)
     lines = body.split("\n")
     for i, line in enumerate(lines):
@@ -111,7 +114,7 @@ def post_figures(body: str, front: dict, draft: Path, fmt: str, blog_dir: Path, 
         source = (draft.parent / m["path"]).resolve()
         if include and source.is_file() and source.is_relative_to(draft.parent.resolve()):
             out.copies.append((source, folder / m["file"]))
-            lines[i] = f"![{m['alt']}]({link}/{m['file']})"
+            lines[i] = f"![{m['alt']}]({link(m['file'])})"
             if caption:
                 lines[i + 1] = lines[i + 1].rstrip() + "\n" + _attribution(front, label, override)
             continue

@@ -28,6 +28,14 @@ NAME_LIMIT = 60
 QUOTE_LINE = re.compile(r"^[ \t]*>[ \t]*“", re.M)  # a sentence of the paper, as quote_block writes it
 
 
+BUNDLE_INDEX = "index.md"  # a Hugo page bundle: the post is <blog>/<date>-<slug>/index.md, its pictures beside it
+
+
+def post_file_name(post: Path) -> str:
+    """"YYYY-MM-DD-slug.md" for a post file, and for a page bundle's index.md (its folder's name)."""
+    return f"{post.parent.name}.md" if post.name == BUNDLE_INDEX else post.name
+
+
 def post_slug(front: dict) -> str:
     """ASCII ``[a-z0-9-]`` from the title (or the arXiv id); never empty, never a path."""
     slug = slugify(str(front.get("title") or ""), max_length=NAME_LIMIT, word_boundary=True)
@@ -45,20 +53,25 @@ def check_name(name: str | None) -> str | None:
     return name
 
 
-def post_path(blog_dir: Path, front: dict, fmt: str, today: date, name: str | None = None) -> tuple[Path, date]:
+def post_path(blog_dir: Path, front: dict, fmt: str, today: date, name: str | None = None,
+              bundle: bool = False) -> tuple[Path, date]:
     """Where the post goes: where this draft's post in this blog folder and format went before (unless ``name``
-    asks for another), else ``YYYY-MM-DD-<name or slug>.md``."""
+    asks for another), else ``YYYY-MM-DD-<name or slug>.md``; with ``bundle``, that name's folder's index.md."""
+
+    def place(file_name: str) -> Path:
+        return blog_dir / file_name.rsplit(".", 1)[0] / BUNDLE_INDEX if bundle else blog_dir / file_name
+
     for record in post_records(front):
-        recorded = Path(record["to"])
-        if in_target(record, blog_dir, fmt) and SAFE_NAME.fullmatch(recorded.name) \
-                and (name is None or recorded.name[11:].rsplit(".", 1)[0] == name):
+        recorded = post_file_name(Path(record["to"]))
+        if in_target(record, blog_dir, fmt) and SAFE_NAME.fullmatch(recorded) \
+                and (name is None or recorded[11:].rsplit(".", 1)[0] == name):
             try:
-                return blog_dir / recorded.name, date.fromisoformat(recorded.name[:10])
+                return place(recorded), date.fromisoformat(recorded[:10])
             except ValueError:  # a hand-edited name with no such date (2026-13-45): publish under today's
                 pass
     file_name = f"{today.isoformat()}-{name or post_slug(front)}.{'qmd' if fmt == 'quarto' else 'md'}"
     assert SAFE_NAME.fullmatch(file_name), file_name
-    return blog_dir / file_name, today
+    return place(file_name), today
 
 
 def plain(value: object) -> str:

@@ -39,4 +39,7 @@ def points_to(record: dict, post: Path) -> bool:
 def in_target(record: dict, blog_dir: Path, fmt: str) -> bool:
     """Whether ``record`` is this draft's post in ``blog_dir`` in format ``fmt``."""
     target = resolved_path(record["to"])
-    return record.get("format") == fmt and target is not None and target.parent == blog_dir.resolve()
+    if record.get("format") != fmt or target is None:
+        return False
+    home = target.parent.parent if target.name == "index.md" else target.parent  # a Hugo page bundle's folder
+    return home == blog_dir.resolve()

@@ -39,11 +39,13 @@ from typing import Literal
 import yaml
 
 from pipeline.author.check import check_draft, has_errors
-from pipeline.author.figure_rights import PostFigures, copy_figures, post_figures
-from pipeline.author.post import FORMATS, NAME_LIMIT, POST_NAME, SAFE_NAME, check_name, plain, post_path, render_post
+from pipeline.author.figure_rights import PostFigures, copy_figures, includes_figures, post_figures
+from pipeline.author.post import FORMATS, NAME_LIMIT, POST_NAME, SAFE_NAME, check_name, plain, post_file_name, \
+    post_path, render_post
 from pipeline.author.post_records import LEGACY_KEYS, in_target, points_to, post_records, resolved_path
 from pipeline.author.share import emails_on_first_page, first_sentence, paper_pdf, share_text
 from pipeline.config import Settings
+from pipeline.draftfile.figures import pictures_in
 from pipeline.draftfile.lookup import list_drafts
 from pipeline.draftfile.parse import DraftFile, read_draft
 from pipeline.draftfile.render import compose
@@ -140,7 +142,7 @@ def _post_paper(text: str | None) -> tuple[str | None, str | None]:
 
 def _free_name(blog_dir: Path, post: Path, front: dict) -> str:
     """A post name for ``--name`` that no post in ``blog_dir`` has: the slug and the arXiv id, else a number."""
-    base = post.name[11:].rsplit(".", 1)[0]
+    base = post_file_name(post)[11:].rsplit(".", 1)[0]
     ident = re.sub(r"[^a-z0-9]+", "-", str(front.get("arxiv_id") or "").lower()).strip("-")
     taken = {p.name[11:].rsplit(".", 1)[0] for p in blog_dir.glob("????-??-??-*")}
     tails = ([ident] if ident else []) + [str(n) for n in range(2, 100)]
@@ -200,16 +202,18 @@ def _publish_locked(draft: Path, blog_dir: Path, fmt: str, settings: Settings, t
 
 def _publish_in_blog(doc: DraftFile, draft: Path, share: Path, blog_dir: Path, fmt: str, settings: Settings,
                      today: date | None, name: str | None, with_figures: bool = False) -> PublishResult:
-    post, day = post_path(blog_dir, doc.front, fmt, today or date.today(), name)
-    if post.parent.resolve() != blog_dir.resolve() or not SAFE_NAME.fullmatch(post.name):  # the last guard
+    bundle = fmt == "hugo" and includes_figures(doc.front, with_figures) and bool(pictures_in(doc.masked))
+    post, day = post_path(blog_dir, doc.front, fmt, today or date.today(), name, bundle)
+    home = post.parent.parent if bundle else post.parent
+    if home.resolve() != blog_dir.resolve() or not SAFE_NAME.fullmatch(post_file_name(post)):  # the last guard
         raise PostConflictError(f"refusing to write {post}: it is not a plain file name inside {blog_dir}")
     shown: list[PostFigures] = []
 
     def figures(body: str) -> str:
-        shown.append(post_figures(body, doc.front, draft, fmt, blog_dir, post.name.rsplit(".", 1)[0], with_figures))
+        shown.append(post_figures(body, doc.front, draft, fmt, blog_dir, post, with_figures))
         return shown[-1].body
 
-    text = render_post(doc, fmt, day, post.name[11:].rsplit(".", 1)[0], figures)
+    text = render_post(doc, fmt, day, post_file_name(post)[11:].rsplit(".", 1)[0], figures)
     pictures = shown[-1] if shown else PostFigures("")
     if pictures.copies:
         check_writable([("the blog's picture folder", pictures.copies[0][1].parent)])
