@@ -70,7 +70,7 @@ def _block(start: TextLine, layout: PageLayout, x0: float, x1: float) -> list[Te
     row = sorted((x for x in inside if x is not start and abs(x.box.top - start.box.top) < 0.3 * start.size
                   and x.box.x0 > start.box.x0), key=lambda x: x.box.x0)
     for piece in row:
-        if piece.box.x0 - block[-1].box.x1 > 3 * start.size:
+        if piece.box.x0 - block[-1].box.x1 > 3 * start.size or CAPTION.match(piece.text):
             break
         block.append(piece)
     below = sorted((x for x in inside if x.box.top > start.box.top + 0.5 * start.size), key=lambda x: x.box.top)
@@ -97,20 +97,29 @@ def _carries_on(line: TextLine, lines: list[TextLine], size: float) -> bool:
 
 def find_captions(layout: PageLayout, span: Callable[[Box], tuple[float, float, bool]]) -> list[Caption]:
     """The captions on one page, top to bottom. ``span`` gives the x-range a caption starting at a box may
-    take: its column, or the page's width."""
+    take: its column, or the page's width; captions side by side (two figures with a caption each) share it."""
     size = body_size(layout.lines)
-    found = []
+    starts = []
     for line in sorted(layout.lines, key=lambda x: (x.box.top, x.box.x0)):
         match = CAPTION.match(line.text.strip())
         if not match or _carries_on(line, layout.lines, size):
             continue
         if match.group("punct") == "." and re.match(r"[a-z]", match.group("rest")):
             continue  # "Table 2. shows": a sentence, not a caption
+        starts.append((line, match))
+    found = []
+    for line, match in starts:
         x0, x1, _ = span(line.box)
+        for other, _m in starts:  # a caption beside this one, on the same row, ends this one's x-range
+            if other is not line and abs(other.box.top - line.box.top) < 2 * line.size:
+                if other.box.x0 > line.box.x0:
+                    x1 = min(x1, other.box.x0 - 0.5 * line.size)
+                else:
+                    x0 = max(x0, line.box.x0 - line.size)
         block = _block(line, layout, x0, x1)
         box = block[0].box
-        for other in block[1:]:
-            box = box.union(other.box)
+        for piece in block[1:]:
+            box = box.union(piece.box)
         number = re.sub(r"\s+", "", match.group("number"))
         label = f"{'Table' if _kind(match.group('kind')) == 'table' else 'Figure'} {number}{match.group('punct')}"
         rest = [match.group("rest")] + [" ".join(x.text.split()) for x in block[1:]]

@@ -105,7 +105,26 @@ def _char_lines(textpage: pdfium.PdfTextPage, height: float, x_off: float) -> li
                 flush()
         chars.append((ch, x0, x1, t, b, size))
     flush()
-    return lines
+    return _merge_rows(lines)
+
+
+def _merge_rows(lines: list[TextLine]) -> list[TextLine]:
+    """Pieces of one printed line put back together: a sub- or superscript, or text the PDF wrote out of
+    order, breaks a run of characters, but the pieces overlap vertically and nearly touch."""
+    merged: list[TextLine] = []
+    for line in sorted(lines, key=lambda x: (round(x.box.bottom), x.box.x0)):
+        for i, other in enumerate(merged):
+            overlap = min(line.box.bottom, other.box.bottom) - max(line.box.top, other.box.top)
+            gap = line.box.x0 - other.box.x1
+            size = max(line.size, other.size)
+            if overlap >= 0.5 * min(line.box.height, other.box.height) and -1 <= gap <= LINE_GAP_SIZES * size:
+                main = line if len(line.text) > len(other.text) else other
+                merged[i] = TextLine(f"{other.text} {line.text}", other.box.union(line.box), main.size,
+                                     max(other.max_gap, line.max_gap, gap))
+                break
+        else:
+            merged.append(line)
+    return merged
 
 
 def _line(chars: list[tuple[str, float, float, float, float, float]]) -> TextLine:
@@ -121,7 +140,7 @@ def _line(chars: list[tuple[str, float, float, float, float, float]]) -> TextLin
 
 
 _DRAWN = (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_SHADING)
-FORM_DESCEND_SHARE = 0.6  # a form XObject covering this share of the page wraps the page: look inside it
+FORM_DESCEND_SHARE = 0.35  # a form XObject covering this share of the page may wrap the page: look inside it
 MAX_FORM_DEPTH = 6
 
 

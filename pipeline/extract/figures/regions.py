@@ -31,6 +31,7 @@ class Columns:
     x1: float
     two: bool
     size: float = 10.0  # the body text's font size
+    heads: frozenset[tuple[str, int]] = frozenset()  # running heads and feet: (text without digits, rounded top)
 
     @property
     def mid(self) -> float:
@@ -63,12 +64,39 @@ def paper_columns(layouts: list[PageLayout]) -> Columns:
     x0, x1 = x0s[len(x0s) // 20], x1s[-1 - len(x1s) // 20]
     mid = (x0 + x1) / 2
     crossing = sum(1 for x in body if x.box.x0 < mid - 5 and x.box.x1 > mid + 5)
-    return Columns(x0, x1, crossing < 0.2 * len(body), size)
+    return Columns(x0, x1, crossing < 0.2 * len(body), size, _running_heads(layouts))
+
+
+RUNNING_SHARE = 0.3  # a line at the same place on this share of the pages is a running head or foot
+
+
+def _running_heads(layouts: list[PageLayout]) -> frozenset[tuple[str, int]]:
+    """Lines printed at the same height on many pages ("Published as a conference paper at ICLR 2015")."""
+    seen: dict[tuple[str, int], int] = {}
+    for page in layouts:
+        for key in {head_key(x) for x in page.lines}:
+            seen[key] = seen.get(key, 0) + 1
+    return frozenset(k for k, n in seen.items() if n >= max(3, RUNNING_SHARE * len(layouts)) and k[0])
+
+
+def head_key(line: TextLine) -> tuple[str, int]:
+    return re.sub(r"[\d\s]+", "", line.text)[:60], round(line.box.top / 3)
+
+
+def is_sentence_line(line: TextLine, size: float, left: float) -> bool:
+    """The end of a paragraph just above a float: body-size words from the column's left edge to a full stop."""
+    return (abs(line.size - size) < 0.6 and abs(line.box.x0 - left) < size and len(line.text.split()) >= 6
+            and bool(re.search(r"[.:;]$", line.text.rstrip())))
 
 
 def is_body(line: TextLine, size: float, columns: Columns) -> bool:
-    return (abs(line.size - size) < 0.6 and len(line.text) >= BODY_MIN_CHARS
-            and line.box.width >= BODY_WIDTH_SHARE * columns.column_width and line.max_gap < 2.0 * size)
+    """A line of the paper's running text: in the body's size and most of a column wide; or, in a size near
+    it (an appendix, a footnote-sized paragraph), a long line nearly a column wide."""
+    wide = line.box.width >= BODY_WIDTH_SHARE * columns.column_width and line.max_gap < 2.0 * size
+    if abs(line.size - size) < 0.6:
+        return wide and len(line.text) >= BODY_MIN_CHARS
+    return (abs(line.size - size) < 2.0 and len(line.text) >= 2 * BODY_MIN_CHARS
+            and line.box.width >= 0.85 * columns.column_width and line.max_gap < 2.0 * size)
 
 
 HEADING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[A-Z]\.(?:\d+)*|Appendix [A-Z])\s+[A-Z]")
@@ -112,18 +140,28 @@ def _grow(seed: Box, items: list[tuple[Box, float]]) -> Box:
 def caption_sides(layout: PageLayout, caption: Caption, others: list[Caption], columns: Columns) -> Sides:
     size = columns.size
     x0, x1, full = columns.span(caption.box)
-    x0, x1 = _beside(caption, others, x0, x1)
+    narrowed = _beside(caption, others, x0, x1)
+    clip = narrowed != (x0, x1)  # a figure beside another: its region ends where the other's begins
+    x0, x1 = narrowed
     top_limit, bottom_limit = MARGIN_SHARE * layout.height, (1 - MARGIN_SHARE) * layout.height
     caption_lines = {id(x) for x in layout.lines if _within(x.box, caption.box)}
     drawn = [b for b in layout.graphics if b.width * b.height > 4 * size * size]
+    # an appendix may be set smaller than the paper: this page's own body size counts as body too
+    page_size = body_size([x for x in layout.lines if len(x.text) >= BODY_MIN_CHARS]) if len(layout.lines) > 20 \
+        else size
     stops = [x.box for x in layout.lines if _inside(x.box, x0, x1) and id(x) not in caption_lines
-             and (is_body(x, size, columns) or is_heading(x, size))
+             and (is_body(x, size, columns) or is_heading(x, size) or is_sentence_line(x, size, x0)
+                  or is_sentence_line(x, page_size, x0) or is_body(x, page_size, columns)
+                  or head_key(x) in columns.heads)
              and not any(_within(x.box, b) for b in drawn)]  # text drawn on a figure is the figure's
     stops += [c.box for c in others if c is not caption and _inside(c.box, x0, x1)]
-    stops = _with_paragraph_tails(stops, layout.lines, size, x0, x1, caption_lines)
-    above_stop = max((b.bottom for b in stops if b.bottom <= caption.box.top + 1), default=top_limit)
-    below_stop = min((b.top for b in stops if b.top >= caption.box.bottom - 1), default=bottom_limit)
-    stop_ids = set(map(id, stops))
+    stops = _with_paragraph_tails(stops, layout.lines, page_size, x0, x1, caption_lines)
+    stop_ids = set(map(id, stops))  # body text is never part of a float
+    # only text above or below the caption itself bounds the float: text beside it (a figure the text
+    # wraps round) does not
+    facing = [b for b in stops if b.overlaps_x(caption.box.x0, caption.box.x1)]
+    above_stop = max((b.bottom for b in facing if b.bottom <= caption.box.top + 1), default=top_limit)
+    below_stop = min((b.top for b in facing if b.top >= caption.box.bottom - 1), default=bottom_limit)
     items = [(b, GRAPHIC_REACH_SIZES * size) for b in layout.graphics if _inside(b, x0, x1)]
     items += [(x.box, TEXT_REACH_SIZES * size) for x in layout.lines
               if _inside(x.box, x0, x1) and id(x) not in caption_lines and id(x.box) not in stop_ids
@@ -138,7 +176,8 @@ def caption_sides(layout: PageLayout, caption: Caption, others: list[Caption], c
         seed = seeds[0]
         for b in seeds[1:]:
             seed = seed.union(b)
-        return _grow(seed, inside)
+        grown = _grow(seed, inside)
+        return Box(max(grown.x0, x0), grown.top, min(grown.x1, x1), grown.bottom) if clip else grown
 
     return Sides(caption, side(above_stop, caption.box.top, caption.box.top),
                  side(caption.box.bottom, below_stop, caption.box.bottom), full)
