@@ -16,8 +16,10 @@ their own words or delete it. ``publish`` names the same sections in the post's 
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator, Literal
 
@@ -105,37 +107,55 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[tup
         start = stop
 
 
+def _sentence_words(text: str, words: list[tuple[str, int]], start: int = 0) -> Iterator[list[tuple[str, int]]]:
+    """The words (of ``words``: all of ``text``'s, with offsets) of each sentence of ``text`` from ``start``: no word
+    runs over a sentence's end, so one pass over the text serves every sentence."""
+    offsets = [o for _, o in words]
+    for offset, sentence in sentences(text, start):
+        yield words[bisect.bisect_left(offsets, offset) : bisect.bisect_left(offsets, offset + len(sentence))]
+
+
+@lru_cache(maxsize=16)  # a draft has seven machine sections; bounded, for a server that runs all day
+def _machine_index(region: str) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """The ``NGRAM``-word runs and the sentences (as words) of one machine section's text. Kept for the sections
+    the last checks saw: as the author types in the critique, the language server checks again and again
+    while the machine sections stay as they are."""
+    region_words = _words(region)
+    words = [w for w, _ in region_words]
+    grams = [tuple(words[i : i + NGRAM]) for i in range(len(words) - NGRAM + 1)]
+    keys = [key for sw in _sentence_words(region, region_words)
+            if len(key := tuple(w for w, _ in sw)) >= MIN_SENTENCE_WORDS]
+    return grams, keys
+
+
 def _copy_findings(doc: DraftFile, at: Callable[..., Finding]) -> list[Finding]:
     """Sentences, or runs of ``NGRAM``+ words, that the critique shares with a machine section."""
     grams: dict[tuple[str, ...], str] = {}
     copied: dict[tuple[str, ...], str] = {}
     for span in doc.machine:
-        region = doc.masked[span.start : span.end]
-        words = [w for w, _ in _words(region)]
-        for i in range(len(words) - NGRAM + 1):
-            grams.setdefault(tuple(words[i : i + NGRAM]), span.heading)
-        for _, sentence in sentences(region):
-            key = tuple(w for w, _ in _words(sentence))
-            if len(key) >= MIN_SENTENCE_WORDS:
-                copied.setdefault(key, span.heading)
+        section_grams, section_sentences = _machine_index(doc.masked[span.start : span.end])
+        for gram in section_grams:
+            grams.setdefault(gram, span.heading)
+        for key in section_sentences:
+            copied.setdefault(key, span.heading)
     own = own_text(doc)
     words = _words(own)
+    plain = [w for w, _ in words]
     findings, covered, i = [], set(), 0
     while i <= len(words) - NGRAM:
-        source = grams.get(tuple(w for w, _ in words[i : i + NGRAM]))
+        source = grams.get(tuple(plain[i : i + NGRAM]))
         if not source:
             i += 1
             continue
         j = i + NGRAM
-        while j < len(words) and tuple(w for w, _ in words[j - NGRAM + 1 : j + 1]) in grams:
+        while j < len(words) and tuple(plain[j - NGRAM + 1 : j + 1]) in grams:
             j += 1
         covered.update(range(words[i][1], words[j - 1][1] + 1))
         findings.append(at(words[i][1], "error", f"{j - i} words copied from the machine-written section "
                            f"'{source}': say it in your own words, or quote it as a '> ' block quote",
                            _word_end(own, words[j - 1][1]), "copied"))
         i = j
-    for offset, sentence in sentences(own, doc.critique.start if doc.critique else 0):
-        sw = _words(sentence, offset)
+    for sw in _sentence_words(own, words, doc.critique.start if doc.critique else 0):
         key = tuple(w for w, _ in sw)
         if key in copied and not any(o in covered for _, o in sw):
             findings.append(at(sw[0][1], "error", f"sentence copied from the machine-written section "

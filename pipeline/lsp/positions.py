@@ -24,7 +24,9 @@ def length(text: str, encoding: str = "utf-16") -> int:
     """How many code units of ``encoding`` ``text`` takes."""
     if encoding == "utf-32" or text.isascii():
         return len(text)
-    return sum(units(c, encoding) for c in text)
+    if encoding == "utf-8":
+        return len(text.encode("utf-8", "surrogatepass"))
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 class Lines:

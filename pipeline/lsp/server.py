@@ -1,7 +1,7 @@
 """The language server's wiring: pygls features for drafts, over stdio.
 
 - open: diagnostics at once, and the draft's paper loaded from the cache in a thread (for hovers);
-- change: diagnostics again once the changes stop for ``DEBOUNCE_SECONDS``;
+- change: diagnostics again, debounced: at once after a pause, else once a burst of changes stops;
 - hover, code actions (in a thread: they may load the paper), document symbols, and the two commands.
 
 The settings (``critique_min_words``, the cache, the drafts folder) are read once, when the server starts.
@@ -10,6 +10,7 @@ The settings (``critique_min_words``, the cache, the drafts folder) are read onc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from pipeline.lsp.symbols import document_symbols
 
 log = logging.getLogger("pipeline.lsp")
 
-DEBOUNCE_SECONDS = 0.04  # a burst of changes is checked once; well inside the 100 ms the editor may wait
+DEBOUNCE_SECONDS = 0.03  # changes closer together than this are a burst, checked once when it ends
 
 
 class DraftServer(LanguageServer):
@@ -36,6 +37,7 @@ class DraftServer(LanguageServer):
         super().__init__("paperdraft", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.settings = settings
         self.pending: dict[str, asyncio.TimerHandle] = {}
+        self.checked: dict[str, float] = {}  # when each document was last checked (the loop's clock)
         self.drafts: set[str] = set()  # the open documents found to be drafts: they stay drafts while open
         self._papers = None
 
@@ -70,13 +72,21 @@ class DraftServer(LanguageServer):
                                       Path(self.settings.drafts_dir), self.encoding, uri in self.drafts)
         if draft:
             self.drafts.add(uri)
+        with contextlib.suppress(RuntimeError):  # no loop: a test calling publish directly
+            self.checked[uri] = asyncio.get_running_loop().time()
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=document.version))
 
     def schedule(self, uri: str) -> None:
+        """Check after a change: at once when the document was last checked over ``DEBOUNCE_SECONDS`` ago (a
+        keystroke after a pause), else once the changes stop for that long (a burst: one check, not one each)."""
         if (handle := self.pending.pop(uri, None)) is not None:
             handle.cancel()
-        self.pending[uri] = asyncio.get_running_loop().call_later(DEBOUNCE_SECONDS, self.publish, uri)
+        loop = asyncio.get_running_loop()
+        if handle is None and loop.time() - self.checked.get(uri, float("-inf")) >= DEBOUNCE_SECONDS:
+            self.publish(uri)
+        else:
+            self.pending[uri] = loop.call_later(DEBOUNCE_SECONDS, self.publish, uri)
 
     def load_paper(self, uri: str) -> None:
         """Load the draft's paper into memory ahead of the first hover (in a thread)."""
@@ -110,6 +120,7 @@ def build_server(settings: Settings) -> DraftServer:
         if (handle := ls.pending.pop(uri, None)) is not None:
             handle.cancel()
         ls.drafts.discard(uri)
+        ls.checked.pop(uri, None)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
