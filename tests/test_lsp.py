@@ -20,8 +20,6 @@ from tests.lsp_client import (
 )
 from tests.test_review import GOOD, SECTION_TEXT, make_draft
 
-pytestmark = pytest.mark.asyncio
-
 FLAG_A = "<!-- unverified: 28.4 not found in the paper -->"
 FLAG_B = "<!-- unverified: weakly supported by the paper, check it against p. 8, §6.1 -->"
 
@@ -36,6 +34,7 @@ def with_flags(tmp_path: Path) -> Path:
     return make_draft(tmp_path, GOOD, sections={**SECTION_TEXT, "Results": results})
 
 
+@pytest.mark.asyncio
 async def test_a_fresh_draft_has_the_placeholder_diagnostic_at_its_line(tmp_path: Path):
     path = make_draft(tmp_path)
     text = path.read_text()
@@ -56,6 +55,7 @@ async def test_a_fresh_draft_has_the_placeholder_diagnostic_at_its_line(tmp_path
     assert all(d.severity == types.DiagnosticSeverity.Warning for d in untouched)
 
 
+@pytest.mark.asyncio
 async def test_typing_a_critique_clears_its_diagnostics_once_it_is_long_enough(tmp_path: Path):
     path = make_draft(tmp_path)
     text = path.read_text()
@@ -83,6 +83,7 @@ async def test_typing_a_critique_clears_its_diagnostics_once_it_is_long_enough(t
     assert set(codes(found)) == {"untouched"}
 
 
+@pytest.mark.asyncio
 async def test_checked_this_claim_removes_exactly_one_flag_and_nothing_else(tmp_path: Path):
     path = with_flags(tmp_path)
     text = path.read_text()
@@ -109,6 +110,7 @@ async def test_checked_this_claim_removes_exactly_one_flag_and_nothing_else(tmp_
     assert mine(after) == mine(found)  # nothing else changed (the Results section is now touched, so not untouched)
 
 
+@pytest.mark.asyncio
 async def test_a_broken_draft_gives_diagnostics_and_the_server_stays_up(tmp_path: Path):
     path = make_draft(tmp_path, GOOD)
     text = path.read_text()
@@ -133,6 +135,7 @@ async def test_a_broken_draft_gives_diagnostics_and_the_server_stays_up(tmp_path
         assert client._server.returncode is None  # still running
 
 
+@pytest.mark.asyncio
 async def test_the_outline_lists_the_sections_and_the_critique_is_one_action_away(tmp_path: Path):
     path = make_draft(tmp_path)
     text = path.read_text()
@@ -154,6 +157,7 @@ async def test_the_outline_lists_the_sections_and_the_critique_is_one_action_awa
     assert shown.uri == uri and shown.selection.start == position_of(text, CRITIQUE_HEADING)
 
 
+@pytest.mark.asyncio
 async def test_a_paper_not_in_the_cache_is_said_so_on_hover_and_linked_at_its_page(tmp_path: Path):
     path = with_flags(tmp_path)
     text = path.read_text()
@@ -179,6 +183,7 @@ async def test_a_paper_not_in_the_cache_is_said_so_on_hover_and_linked_at_its_pa
     assert shown.uri == "https://arxiv.org/pdf/1706.03762v5#page=8" and shown.external
 
 
+@pytest.mark.asyncio
 async def test_positions_follow_the_encoding_the_client_asked_for(tmp_path: Path):
     path = make_draft(tmp_path, "Ünïcode 😀 first. " + GOOD + " TODO tidy up.")
     text = path.read_text()
@@ -199,6 +204,7 @@ def _page_words(pdf: Path) -> list[set[str]]:
     return [set(re.findall(r"[a-z]{4,}", (page.extract_text() or "").lower())) for page in PdfReader(pdf).pages]
 
 
+@pytest.mark.asyncio
 async def test_a_hover_on_a_cite_shows_the_passage_of_a_corpus_paper_at_its_real_page(
         arxiv_server, tiny_model_dir: Path, tmp_path: Path):
     from pipeline import core
@@ -228,3 +234,46 @@ async def test_a_hover_on_a_cite_shows_the_passage_of_a_corpus_paper_at_its_real
             best = max(range(len(pages)), key=lambda i: len(words & pages[i]))
             assert best + 1 == int(page), (cite, shown)
             assert f"{pdf.name}#page={page}" in value or f"1803.10963v2.pdf#page={page}" in value
+        # a flagged claim: the closest passages of the paper, each at the page the PDF has it on
+        claim = "Attentive statistics pooling lowers the equal error rate on NIST SRE 2012 and VoxCeleb"
+        flagged = text.replace("## The problem\n\n", f"## The problem\n\n{claim}. {FLAG_B}\n\n", 1)
+        await diagnostics_for(client, uri, 2, lambda: replace_all(client, uri, 2, flagged))
+        hover = await client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=position_of(flagged, FLAG_B)))
+    passages = re.findall(r"^\d\. “(.+)” \((p\. (\d+)[^)]*)\)", hover.contents.value, re.M)
+    assert hover.contents.value.startswith("**Unverified**") and 1 <= len(passages) <= 3
+    for shown, cite, page in passages:
+        words = set(re.findall(r"[a-z]{4,}", shown.lower()))
+        assert max(range(len(pages)), key=lambda i: len(words & pages[i])) + 1 == int(page), (cite, shown)
+    assert any({"nist", "voxceleb"} <= set(re.findall(r"[a-z]+", shown.lower())) for shown, _, _ in passages)
+
+
+def test_drafting_keeps_the_extraction_and_a_draft_finds_it_by_its_front_matter(tmp_path: Path):
+    from pipeline import extraction_cache
+    from pipeline.config import load_settings
+    from pipeline.records import Document, PaperMeta, Section
+
+    settings = load_settings()
+    doc = Document([Section("Abstract", "abstract", "We study things. They work.", [(0, 1), (17, 2)])], 2,
+                   str(tmp_path / "paper.pdf"), "ab" * 32, "Title", ["A. Author"], [2])
+    meta = PaperMeta(title="Title", arxiv_id="hep-th/9901001", version=3)
+    assert extraction_cache.load(settings, "arXiv:hep-th/9901001v3") is None  # a miss, not an error
+    stored = extraction_cache.store(settings, meta, doc)
+    assert stored is not None and stored.parent == settings.cache / "extractions"
+    identity = extraction_cache.draft_identity({"arxiv_id": "hep-th/9901001", "version": 3})
+    assert identity == "arXiv:hep-th/9901001v3" and extraction_cache.load(settings, identity) == doc
+    assert extraction_cache.load(settings, "arXiv:hep-th/9901001v2") is None  # another version is another paper
+    # a local file: by its content, found as the front matter's source names it, beside the draft
+    source = tmp_path / "paper.txt"
+    source.write_text("We study things.")
+    from pipeline.hashing import sha256_file
+
+    local = Document(doc.sections, 1, str(source), sha256_file(source))
+    extraction_cache.store(settings, None, local)
+    draft = tmp_path / "drafts" / "paper.md"
+    draft.parent.mkdir()
+    found = extraction_cache.draft_identity({"source": "../paper.txt"}, draft)
+    assert found == f"sha256:{local.sha256}" and extraction_cache.load(settings, found) == local
+    assert extraction_cache.draft_identity({"source": "gone.txt"}, draft) is None
+    stored.write_text("{not json")  # a damaged cache file is a miss
+    assert extraction_cache.load(settings, identity) is None

@@ -54,15 +54,20 @@ def _passages(paper: PaperText, target: Target, identity: str) -> str:
         items = [f"{i}. “{' '.join(p.text.split())}” ({p.cite}) {_link('open', paper_url(identity, pdf, p.page))}"
                  for i, p in enumerate(found, 1)]
         return head + "\n\n" + "\n".join(items)
-    passage: Passage | None = paper.cited(target.claim, target.cite)
-    if passage is None:
+    found = paper.cited(target.claim, target.cite)
+    if found is None:
         near = paper.closest(target.claim, 1)
         if not near:
             return f"No passage of the paper is at ({target.cite}), and none is like this sentence."
-        passage = near[0]
-        head = f"No passage of the paper is at ({target.cite}); the closest is at **{passage.cite}**:"
-    else:
+        passage: Passage = near[0]
+        head = f"No passage of the paper is at ({target.cite}); the closest one is at **{passage.cite}**:"
+    elif found[1]:
+        passage = found[0]
         head = f"**{passage.cite}**: the passage this cites:"
+    else:
+        passage = found[0]
+        head = (f"No sentence of the paper is cited as ({target.cite}) exactly; the closest on its page is at "
+                f"**{passage.cite}**:")
     page_link = _link(f"Open the paper at p. {passage.page}" if passage.page else "Open the paper",
                       paper_url(identity, pdf, passage.page))
     return f"{head}\n\n{_quote(passage.text)}" + (f"\n\n{page_link}" if page_link else "")

@@ -56,18 +56,25 @@ class PaperText:
     def _passage(self, s: KeySentence) -> Passage:
         return Passage(s.text, s.page, s.cite(self.index.paged))
 
-    def cited(self, claim: str, cite: str) -> Passage | None:
-        """The passage the draft's ``cite`` points at that best supports ``claim``: among the sentences with that
-        very cite; else on that page; None when neither exists."""
+    def cited(self, claim: str, cite: str) -> tuple[Passage, bool] | None:
+        """The passage the draft's ``cite`` points at that best supports ``claim``, and whether it has that very
+        cite. Looked for among the sentences with that cite; else in its subsections on its page ("§4" takes
+        "§4.1"); else anywhere on its page. None when the paper has no such page."""
+        paged = self.index.paged
         sentences = self.index.sentences
-        same = [s for s in sentences if s.cite(self.index.paged) == cite]
-        page = next((int(p) for p in _page_numbers(cite)), 0)
-        candidates = same or [s for s in sentences if page and s.page == page]
-        if not candidates:
-            return None
-        exact = next((s for s in candidates if _norm(s.text) == _norm(claim)), None)
-        best = exact or self.index.best_match(claim, candidates) or candidates[0]
-        return self._passage(best)
+        page = next((int(p) for p in PAGE.findall(cite)), 0)
+        section = cite.rsplit("§", 1)[1] if "§" in cite else None
+        for exact, candidates in (
+            (True, [s for s in sentences if s.cite(paged) == cite]),
+            (False, [s for s in sentences if page and s.page == page and section
+                     and s.cite(paged).rsplit("§", 1)[-1].startswith(section + ".")]),
+            (False, [s for s in sentences if page and s.page == page]),
+        ):
+            if candidates:
+                match = next((s for s in candidates if _norm(s.text) == _norm(claim)), None)
+                best = match or self.index.best_match(claim, candidates) or candidates[0]
+                return self._passage(best), exact
+        return None
 
     def closest(self, claim: str, k: int = 3) -> list[Passage]:
         """The ``k`` passages of the paper most like ``claim`` (TF-IDF, as the summarizer matched), best first."""
@@ -82,10 +89,6 @@ class PaperText:
         """The PDF the paper was read from, if it is still there (a cached download or the author's file)."""
         path = Path(self.doc.source_path)
         return path if path.suffix.lower() == ".pdf" and path.is_file() else None
-
-
-def _page_numbers(cite: str) -> list[str]:
-    return PAGE.findall(cite)
 
 
 def _norm(text: str) -> str:

@@ -56,11 +56,15 @@ def _plain(doc: DraftFile) -> str:
 
 
 def _sentence(plain: str, start: int, end: int, floor: int) -> str:
-    """The sentence around ``[start, end)`` of ``plain``: from the last sentence end before it to the next after."""
-    before = [m.end() for m in SENTENCE_END.finditer(plain, floor, start)]
+    """The sentence around ``[start, end)`` of ``plain``: from the last sentence end before it to the next after.
+    A flag the pipeline put after its sentence's end ("… (p. 4, §3.2). <!-- unverified: … -->") is that
+    sentence's, not the next one's."""
+    before = [floor] + [m.end() for m in SENTENCE_END.finditer(plain, floor, start)]
     after = SENTENCE_END.search(plain, end)
     stop = after.end() if after else len(plain)
-    return " ".join(plain[before[-1] if before else floor : stop].split())
+    if len(before) > 1 and not plain[before[-1] : start].strip():
+        return " ".join(plain[before[-2] : before[-1]].split())
+    return " ".join(plain[before[-1] : stop].split())
 
 
 def _cite_of(reason: str) -> str:
