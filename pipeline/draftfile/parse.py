@@ -109,7 +109,8 @@ class DraftFile:
 
 
 def _blank(match: re.Match) -> str:
-    return re.sub(r"[^\n]", " ", match.group(0))
+    """The match as spaces, its newlines kept (offsets and lines stay the same)."""
+    return "\n".join(" " * len(line) for line in match.group(0).split("\n"))
 
 
 def _comments(text: str) -> list[re.Match]:

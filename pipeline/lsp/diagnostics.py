@@ -41,11 +41,11 @@ def is_draft(doc: DraftFile, drafts_dir: Path | None = None) -> bool:
 
 
 def to_range(lines: Lines, finding: Finding) -> types.Range:
-    start = lines.from_line_col(finding.line, finding.col)
-    end = lines.from_line_col(finding.end_line, finding.end_col) if finding.end_line else start
-    if end <= start:  # at least one character, where the line has one
-        end = min(start + 1, lines.from_line_col(finding.line, len(lines.text) + 1))
-    (l1, c1), (l2, c2) = lines.position(start), lines.position(max(start, end))
+    """The finding's span; at least one character where its line has one (check gives a start and an end)."""
+    end_line, end_col = (finding.end_line, finding.end_col) if finding.end_line else (finding.line, finding.col)
+    if (end_line, end_col) <= (finding.line, finding.col):
+        end_line, end_col = finding.line, min(finding.col + 1, len(lines.line_text(finding.line - 1)) + 1)
+    (l1, c1), (l2, c2) = lines.lsp(finding.line, finding.col), lines.lsp(end_line, end_col)
     return types.Range(types.Position(l1, c1), types.Position(l2, c2))
 
 

@@ -56,6 +56,12 @@ class Lines:
         char = length(self.text[self.starts[line] : offset], self.encoding)
         return line, char + (units("\ufeff", self.encoding) if self.bom and line == 0 else 0)
 
+    def lsp(self, line: int, col: int) -> tuple[int, int]:
+        """LSP's (line, character) of a 1-based ``line:col`` (as a Finding gives it), clamped to the line."""
+        text = self.line_text(line - 1)
+        char = length(text[: max(col, 1) - 1], self.encoding)
+        return line - 1, char + (units("\ufeff", self.encoding) if self.bom and line == 1 else 0)
+
     def from_line_col(self, line: int, col: int) -> int:
         """The parser's offset of a 1-based ``line:col`` (as a Finding gives it)."""
         if line > len(self.starts):
