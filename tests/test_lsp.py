@@ -124,10 +124,16 @@ async def test_a_broken_draft_gives_diagnostics_and_the_server_stays_up(tmp_path
     ]
     async with lsp_server() as client:
         uri, found = await open_draft(client, path)
+        doc = types.TextDocumentIdentifier(uri=uri)
         for version, text_now in enumerate(broken, 2):
             found = await diagnostics_for(client, uri, version, lambda: replace_all(client, uri, version, text_now))
             if text_now.strip():
                 assert found and "internal" not in codes(found), (version, codes(found))
+            for line in range(0, text_now.count("\n") + 2, 3):  # hovers and actions answer (None is an answer)
+                at = types.Position(line, 1)
+                await client.text_document_hover_async(types.HoverParams(text_document=doc, position=at))
+                await client.text_document_code_action_async(types.CodeActionParams(
+                    text_document=doc, range=types.Range(at, at), context=types.CodeActionContext(diagnostics=[])))
         assert "front-matter" in codes(await diagnostics_for(client, uri, 99, lambda: replace_all(client, uri, 99, broken[0])))
         symbols = await client.text_document_document_symbol_async(
             types.DocumentSymbolParams(text_document=types.TextDocumentIdentifier(uri=uri)))
