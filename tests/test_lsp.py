@@ -28,10 +28,10 @@ def codes(diagnostics: list[types.Diagnostic]) -> list[str]:
     return sorted(str(d.code) for d in diagnostics)
 
 
-def with_flags(tmp_path: Path) -> Path:
+def with_flags(tmp_path: Path, critique: str | None = GOOD) -> Path:
     results = (f"The big model reaches 28.4 {FLAG_A} BLEU on English-to-German (p. 8, §6.1). "
                f"Training took 3.5 days on eight GPUs (p. 8, §6.1). {FLAG_B}")
-    return make_draft(tmp_path, GOOD, sections={**SECTION_TEXT, "Results": results})
+    return make_draft(tmp_path, critique, sections={**SECTION_TEXT, "Results": results})
 
 
 @pytest.mark.asyncio
@@ -283,3 +283,20 @@ def test_drafting_keeps_the_extraction_and_a_draft_finds_it_by_its_front_matter(
     assert extraction_cache.draft_identity({"source": "gone.txt"}, draft) is None
     stored.write_text("{not json")  # a damaged cache file is a miss
     assert extraction_cache.load(settings, identity) is None
+
+
+def test_every_finding_of_check_has_a_rule_and_a_span(tmp_path: Path):
+    """The diagnostics' codes and ranges come from check itself: every kind of finding must carry them."""
+    from pipeline.author.check import RULES, check_file
+    from pipeline.draftfile.format import QUOTE_NOTE
+
+    copied = SECTION_TEXT["Key ideas"].split(". ")[0]
+    path = with_flags(tmp_path, critique=None)
+    text = path.read_text().replace("status: draft", "status: drafty").replace(
+        PLACEHOLDER, f"{PLACEHOLDER}\n\nToo short. {copied}. TODO more.\n\n{QUOTE_NOTE}")
+    path.write_text(text.replace("## TL;DR\n", "## TL;DR\n\nFIXME here\n\n" + QUOTE_NOTE + "\n", 1))
+    found = check_file(path, 80)
+    assert {f.rule for f in found} >= {"placeholder", "todo", "short-critique", "copied", "unverified", "quote-note",
+                                       "untouched", "front-matter"}
+    for f in found:
+        assert f.rule in RULES and (f.end_line, f.end_col) > (f.line, f.col), f
