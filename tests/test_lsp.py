@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -300,3 +301,21 @@ def test_every_finding_of_check_has_a_rule_and_a_span(tmp_path: Path):
                                        "untouched", "front-matter"}
     for f in found:
         assert f.rule in RULES and (f.end_line, f.end_col) > (f.line, f.col), f
+
+
+@pytest.mark.asyncio
+async def test_a_burst_of_changes_is_checked_once_it_stops_not_once_each(tmp_path: Path):
+    path = make_draft(tmp_path)
+    text = path.read_text()
+    start = position_of(text, PLACEHOLDER)
+    async with lsp_server() as client:
+        uri, _ = await open_draft(client, path)
+        waiting = client.protocol.wait_for_notification_async(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        for i in range(10):  # ten keystrokes sent at once, as a paste or a fast client sends them
+            at = types.Position(start.line, start.character + i)
+            change(client, uri, i + 2, [(types.Range(at, at), "x")])
+        published = []
+        while not published or published[-1] != 11:
+            published.append((await asyncio.wait_for(waiting, 60)).version)
+            waiting = client.protocol.wait_for_notification_async(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert len(published) < 10, published  # fewer checks than changes, the last one for the last version
