@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from pathlib import Path
 
 from lsprotocol import types
@@ -19,7 +20,7 @@ from pygls.lsp.server import LanguageServer
 
 from pipeline import __version__
 from pipeline.config import Settings
-from pipeline.draftfile.parse import parse_draft
+from pipeline.draftfile.parse import DraftFile, parse_draft
 from pipeline.lsp import commands
 from pipeline.lsp.diagnostics import diagnose, is_draft
 from pipeline.lsp.positions import Lines
@@ -40,28 +41,30 @@ class DraftServer(LanguageServer):
         self.checked: dict[str, float] = {}  # when each document was last checked (the loop's clock)
         self.drafts: set[str] = set()  # the open documents found to be drafts: they stay drafts while open
         self._papers = None
+        self._papers_lock = threading.Lock()
 
     @property
     def papers(self):
         """The open drafts' papers (:class:`pipeline.lsp.paper.Papers`), imported on first use: ranking pulls in
         scikit-learn, which the diagnostics never need."""
-        if self._papers is None:
-            from pipeline.lsp.paper import Papers
+        with self._papers_lock:  # the hover, the actions and the head start run in threads
+            if self._papers is None:
+                from pipeline.lsp.paper import Papers
 
-            self._papers = Papers(self.settings)
-        return self._papers
+                self._papers = Papers(self.settings)
+            return self._papers
 
     @property
     def encoding(self) -> str:
         return str(self.workspace.position_encoding or "utf-16")
 
-    def draft(self, uri: str):
+    def draft(self, uri: str) -> tuple[object, DraftFile, Lines]:
         """(the editor's document, the parsed draft, its Lines)."""
         document = self.workspace.get_text_document(uri)
         path = Path(document.path) if document.path else None
         return document, parse_draft(document.source, path), Lines(document.source, self.encoding)
 
-    def is_draft(self, uri: str, doc) -> bool:
+    def is_draft(self, uri: str, doc: DraftFile) -> bool:
         return uri in self.drafts or is_draft(doc, Path(self.settings.drafts_dir))
 
     def publish(self, uri: str) -> None:
