@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline import fetch as arxiv
-from pipeline import figure_cache, summary_cache
+from pipeline import extraction_cache, figure_cache, summary_cache
 from pipeline.author.critique_aids import critique_aids
 from pipeline.config import Settings
 from pipeline.draftfile.store import write_draft
@@ -169,6 +169,7 @@ def draft_one(
     progress("extract", 0, None)
     doc = extract(path, ref.kind, progress)
     meta = paper_meta(meta, doc, ref)
+    extraction_cache.store(settings, meta, doc)  # the paper's text, for the language server's hovers
     key = summary_cache.summary_key(doc.sha256, meta, settings, prompt_hashes()) if backend is None else None
     summary = summary_cache.load(settings, key) if key is not None and use_cache else None
     if summary is not None:

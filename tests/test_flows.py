@@ -301,14 +301,14 @@ def test_the_cli_sets_prefects_privacy_settings_before_prefect_is_imported():
 def test_report_markdown_has_a_row_per_paper():
     rows = [
         report.PaperOutcome("1706.03762", "written", "Attention | All", "1706.03762v5", "https://arxiv.org/abs/1706.03762v5",
-                           "drafts/1706.03762-attention.md", 12.345),
+                           "drafts/1706.03762-attention.md", 12.345, figures=9),
         report.PaperOutcome("2101.00001", "failed", None, "2101.00001", error="arXiv has no paper 2101.00001"),
         report.PaperOutcome("1810.04805", "skipped", "BERT", "1810.04805v2", "https://arxiv.org/abs/1810.04805v2", "d/b.md"),
     ]
     md = report.report_markdown(rows, "ids 1706.03762 2101.00001 1810.04805", 20.0)
     lines = md.splitlines()
-    assert "| paper | link | draft | status | seconds |" in lines
-    assert "| Attention \\| All | [arXiv:1706.03762v5](https://arxiv.org/abs/1706.03762v5) | drafts/1706.03762-attention.md | written | 12.3 |" in lines
+    assert "| paper | link | draft | status | figures | seconds |" in lines
+    assert "| Attention \\| All | [arXiv:1706.03762v5](https://arxiv.org/abs/1706.03762v5) | drafts/1706.03762-attention.md | written | 9 | 12.3 |" in lines
     assert any(l.startswith("| 2101.00001 | 2101.00001 |  | failed: arXiv has no paper 2101.00001 |") for l in lines)
     assert "3 papers: 1 failed, 1 skipped, 1 written in 20.0 s." in md
 

@@ -16,8 +16,10 @@ their own words or delete it. ``publish`` names the same sections in the post's 
 
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator, Literal
 
@@ -48,19 +50,33 @@ SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n[ \t]*\n")
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem in one draft, at a 1-based line and column."""
+    """One problem in one draft, at a 1-based line and column.
+
+    ``end_line``/``end_col`` (1-based, exclusive) end the text the finding is about, so an editor can mark it
+    (the language server, :mod:`pipeline.lsp`); 0 when not known. ``rule`` names the check that made it
+    (``RULES``). Neither takes part in equality, nor in the printed and JSON forms.
+    """
 
     path: str
     line: int
     col: int
     severity: Severity
     message: str
+    end_line: int = field(default=0, compare=False)
+    end_col: int = field(default=0, compare=False)
+    rule: str = field(default="", compare=False)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"path": self.path, "line": self.line, "col": self.col, "severity": self.severity,
+                "message": self.message}
+
+
+# The checks, by the name a Finding's ``rule`` carries.
+RULES = ("front-matter", "placeholder", "todo", "no-critique", "short-critique", "copied", "no-footer",
+         "unverified", "quote-note", "untouched", "unreadable", "figure-licence")
 
 
 def own_text(doc: DraftFile) -> str:
@@ -93,40 +109,59 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[tup
         start = stop
 
 
+def _sentence_words(text: str, words: list[tuple[str, int]], start: int = 0) -> Iterator[list[tuple[str, int]]]:
+    """The words (of ``words``: all of ``text``'s, with offsets) of each sentence of ``text`` from ``start``: no word
+    runs over a sentence's end, so one pass over the text serves every sentence."""
+    offsets = [o for _, o in words]
+    for offset, sentence in sentences(text, start):
+        yield words[bisect.bisect_left(offsets, offset) : bisect.bisect_left(offsets, offset + len(sentence))]
+
+
+@lru_cache(maxsize=16)  # a draft has seven machine sections; bounded, for a server that runs all day
+def _machine_index(region: str) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """The ``NGRAM``-word runs and the sentences (as words) of one machine section's text. Kept for the sections
+    the last checks saw: as the author types in the critique, the language server checks again and again
+    while the machine sections stay as they are."""
+    region_words = _words(region)
+    words = [w for w, _ in region_words]
+    grams = [tuple(words[i : i + NGRAM]) for i in range(len(words) - NGRAM + 1)]
+    keys = [key for sw in _sentence_words(region, region_words)
+            if len(key := tuple(w for w, _ in sw)) >= MIN_SENTENCE_WORDS]
+    return grams, keys
+
+
 def _copy_findings(doc: DraftFile, at: Callable[..., Finding]) -> list[Finding]:
     """Sentences, or runs of ``NGRAM``+ words, that the critique shares with a machine section."""
     grams: dict[tuple[str, ...], str] = {}
     copied: dict[tuple[str, ...], str] = {}
     for span in doc.machine:
-        region = doc.masked[span.start : span.end]
-        words = [w for w, _ in _words(region)]
-        for i in range(len(words) - NGRAM + 1):
-            grams.setdefault(tuple(words[i : i + NGRAM]), span.heading)
-        for _, sentence in sentences(region):
-            key = tuple(w for w, _ in _words(sentence))
-            if len(key) >= MIN_SENTENCE_WORDS:
-                copied.setdefault(key, span.heading)
+        section_grams, section_sentences = _machine_index(doc.masked[span.start : span.end])
+        for gram in section_grams:
+            grams.setdefault(gram, span.heading)
+        for key in section_sentences:
+            copied.setdefault(key, span.heading)
     own = own_text(doc)
     words = _words(own)
+    plain = [w for w, _ in words]
     findings, covered, i = [], set(), 0
     while i <= len(words) - NGRAM:
-        source = grams.get(tuple(w for w, _ in words[i : i + NGRAM]))
+        source = grams.get(tuple(plain[i : i + NGRAM]))
         if not source:
             i += 1
             continue
         j = i + NGRAM
-        while j < len(words) and tuple(w for w, _ in words[j - NGRAM + 1 : j + 1]) in grams:
+        while j < len(words) and tuple(plain[j - NGRAM + 1 : j + 1]) in grams:
             j += 1
         covered.update(range(words[i][1], words[j - 1][1] + 1))
         findings.append(at(words[i][1], "error", f"{j - i} words copied from the machine-written section "
-                           f"'{source}': say it in your own words, or quote it as a '> ' block quote"))
+                           f"'{source}': say it in your own words, or quote it as a '> ' block quote",
+                           _word_end(own, words[j - 1][1]), "copied"))
         i = j
-    for offset, sentence in sentences(own, doc.critique.start if doc.critique else 0):
-        sw = _words(sentence, offset)
+    for sw in _sentence_words(own, words, doc.critique.start if doc.critique else 0):
         key = tuple(w for w, _ in sw)
         if key in copied and not any(o in covered for _, o in sw):
             findings.append(at(sw[0][1], "error", f"sentence copied from the machine-written section "
-                               f"'{copied[key]}': say it in your own words"))
+                               f"'{copied[key]}': say it in your own words", _word_end(own, sw[-1][1]), "copied"))
     return findings
 
 
@@ -136,7 +171,7 @@ def unverified_findings(doc: DraftFile, at: Callable[..., Finding]) -> list[Find
     paper, fixes or drops the sentence, and deletes the flag."""
     end = doc.critique.at if doc.critique else len(doc.text)
     return [at(m.start(), "error", f"unverified claim: {' '.join(m.group(1).split())}; check it in the paper, "
-                                   "fix or drop the sentence, then delete this comment")
+                                   "fix or drop the sentence, then delete this comment", m.end(), "unverified")
             for m in FLAG_LOOSE.finditer(doc.text, doc.body_start, end)]
 
 
@@ -145,7 +180,7 @@ def quote_findings(doc: DraftFile, at: Callable[..., Finding]) -> list[Finding]:
     words, or quotes the author chose to keep (by deleting the note), never the tool's instruction."""
     end = doc.critique.at if doc.critique else len(doc.text)
     return [at(m.start(), "error", "quotes from the paper: put them in your own words, or delete this note "
-                                   "to publish them as quotes")
+                                   "to publish them as quotes", m.end(), "quote-note")
             for m in QUOTE_NOTE_LOOSE.finditer(doc.text, doc.body_start, end)]
 
 
@@ -160,43 +195,70 @@ def as_drafted(doc: DraftFile) -> list[Block]:
 
 def untouched_findings(doc: DraftFile, at: Callable[..., Finding]) -> list[Finding]:
     """A warning for each machine section as paperdraft wrote it: a post should carry the author's words."""
-    return [at(b.at, "warning", f"'{b.heading}' is as paperdraft wrote it: put it in your own words, or delete it")
+    return [at(b.at, "warning", f"'{b.heading}' is as paperdraft wrote it: put it in your own words, or delete it",
+               rule="untouched")
             for b in as_drafted(doc)]
+
+
+def _locator(doc: DraftFile) -> Callable[..., Finding]:
+    """``at(offset, severity, message, end=None, rule="")``: a Finding from ``offset`` to ``end`` (default: the end
+    of the offset's line)."""
+    def at(offset: int, severity: Severity, message: str, end: int | None = None, rule: str = "") -> Finding:
+        if end is None:
+            end = doc.text.find("\n", offset)
+            end = len(doc.text) if end < 0 else end
+        return Finding(str(doc.path), *doc.line_col(offset), severity, message, *doc.line_col(max(end, offset)), rule)
+
+    return at
+
+
+def _word_end(text: str, offset: int) -> int:
+    """Where the word that starts at ``offset`` ends."""
+    m = WORD.match(text, offset)
+    return m.end() if m else offset
 
 
 def check_draft(doc: DraftFile, min_words: int) -> list[Finding]:
     """Every finding for one draft, in file order."""
-    at = lambda offset, severity, message: Finding(str(doc.path), *doc.line_col(offset), severity, message)  # noqa: E731
+    at = _locator(doc)
     out: list[Finding] = []
     if doc.front_problem:
         line, col, message = doc.front_problem
-        out.append(Finding(str(doc.path), line, col, "error", message))
+        lines = doc.text.split("\n")
+        end_col = len(lines[line - 1]) + 1 if line <= len(lines) else col
+        out.append(Finding(str(doc.path), line, col, "error", message, line, max(end_col, col), "front-matter"))
     else:
         for key in REQUIRED_KEYS:
             if not doc.front.get(key):
-                out.append(at(0, "error", f"front matter has no '{key}'"))
+                out.append(at(0, "error", f"front matter has no '{key}'", rule="front-matter"))
         status = doc.front.get("status")
         if status and status not in STATUSES:
-            out.append(at(0, "warning", f"unknown status '{status}' (expected one of: {', '.join(STATUSES)})"))
+            out.append(at(0, "warning", f"unknown status '{status}' (expected one of: {', '.join(STATUSES)})",
+                          rule="front-matter"))
     for m in TODO.finditer(doc.masked, doc.body_start):
         in_critique = doc.critique and doc.critique.start <= m.start() < doc.critique.end
         if m.group(0) == TODO_MARK and in_critique:
+            whole = doc.text.startswith(PLACEHOLDER, m.start())
             out.append(at(m.start(), "error", f"the critique still holds the {TODO_MARK} placeholder: "
-                                              "replace it with your critique"))
+                                              "replace it with your critique",
+                          m.start() + len(PLACEHOLDER) if whole else m.end(), "placeholder"))
         elif in_critique:
-            out.append(at(m.start(), "error", f"leftover {m.group(0)} marker in the critique"))
+            out.append(at(m.start(), "error", f"leftover {m.group(0)} marker in the critique", m.end(), "todo"))
         else:
-            out.append(at(m.start(), "warning", f"leftover {m.group(0)} marker"))
+            out.append(at(m.start(), "warning", f"leftover {m.group(0)} marker", m.end(), "todo"))
     if not doc.critique:
-        out.append(at(doc.body_start, "error", f"no '{CRITIQUE_HEADING}' section: add it and write your critique there"))
+        out.append(at(doc.body_start, "error", f"no '{CRITIQUE_HEADING}' section: add it and write your critique there",
+                      rule="no-critique"))
     else:
         words = critique_words(doc)
         if words < min_words:
             out.append(at(doc.critique.at, "error", f"the critique has {words} words of your own; write at least "
-                                                    f"{min_words} (comments and quotes do not count)"))
+                                                    f"{min_words} (comments and quotes do not count)",
+                          rule="short-critique"))
         out.extend(_copy_findings(doc, at))
         if doc.footer is None:
-            out.append(at(doc.critique.at, "warning", "no footer naming the model that drafted the summary"))
+            out.append(at(doc.critique.at, "warning", "no footer naming the model that drafted the summary",
+                          rule="no-footer"))
     out.extend(unverified_findings(doc, at))
     out.extend(quote_findings(doc, at))
     out.extend(untouched_findings(doc, at))
@@ -211,7 +273,7 @@ def figure_findings(doc: DraftFile, at: Callable[..., Finding]) -> list[Finding]
     if message is None:
         return []
     severity = "note" if includes_figures(doc.front or {}) else "warning"
-    return [at(pictures[0].start(), severity, message)]
+    return [at(pictures[0].start(), severity, message, rule="figure-licence")]
 
 
 def check_file(path: Path, min_words: int) -> list[Finding]:
@@ -219,7 +281,7 @@ def check_file(path: Path, min_words: int) -> list[Finding]:
     try:
         doc = read_draft(path)
     except (OSError, UnicodeDecodeError) as exc:
-        return [Finding(str(path), 1, 1, "error", f"cannot read the draft: {exc}")]
+        return [Finding(str(path), 1, 1, "error", f"cannot read the draft: {exc}", rule="unreadable")]
     return check_draft(doc, min_words)
 
 

@@ -25,6 +25,7 @@ front matter ends and where each section starts and stops.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,7 @@ class DraftFile:
     front_problem: tuple[int, int, str] | None  # (line, col, message) when the front matter is unusable
     body_start: int  # where the body starts (after the front matter and the blank line after it)
     blocks: list[Block] = field(default_factory=list)
+    _line_starts: list[int] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def body(self) -> str:
@@ -100,12 +102,15 @@ class DraftFile:
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based line and column (in characters) of ``offset``."""
-        line = self.text.count("\n", 0, offset) + 1
-        return line, offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        if self._line_starts is None:  # found once: check asks for every finding's start and end
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_right(self._line_starts, max(offset, 0))
+        return line, offset - self._line_starts[line - 1] + 1
 
 
 def _blank(match: re.Match) -> str:
-    return re.sub(r"[^\n]", " ", match.group(0))
+    """The match as spaces, its newlines kept (offsets and lines stay the same)."""
+    return "\n".join(" " * len(line) for line in match.group(0).split("\n"))
 
 
 def _comments(text: str) -> list[re.Match]:

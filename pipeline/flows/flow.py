@@ -28,7 +28,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from pipeline import core
+from pipeline import core, extraction_cache
 from pipeline.config import load_settings
 from pipeline.draftfile.lookup import existing_draft
 from pipeline.errors import PapersFailed
@@ -149,6 +149,7 @@ def _draft_item(it: Item, meta_future: Any, pdf_future: Any, settings: Settings,
             return out
         paper = meta.versioned_id or it.ref.raw  # names the task runs; no part of a cache key
         doc: Document = steps.result("extract", extract_task(pdf_path, "pdf", paper, return_state=True))
+        extraction_cache.store(settings, meta, doc)  # the paper's text, for the language server's hovers
         chunks = steps.result("chunk", chunk_task(doc, settings, meta.title, paper, return_state=True))
         summary = steps.result("summarise", summarise_task(meta, chunks, settings, doc.sha256, prompts,
                                                            return_state=True))

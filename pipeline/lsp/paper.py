@@ -1,0 +1,132 @@
+"""A draft's paper, as drafting kept it (:mod:`pipeline.extraction_cache`): its sentences, ranked the way the
+summarizer ranked them when it cited them, and where to open it.
+
+The sentences come from the summarizer's own :class:`~pipeline.summarize.evidence.PaperIndex` over the paper's
+body, so a passage's cite (``p. 4, §3.2``) is made by the same :meth:`KeySentence.cite` that wrote the draft's.
+Nothing is fetched: a paper that is not in the cache is :data:`None`, and the hover says so.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from pipeline import extraction_cache
+from pipeline.config import Settings
+from pipeline.records import Chunk, Document
+from pipeline.summarize.chunk import group_sections
+from pipeline.summarize.evidence import KeySentence, PaperIndex
+
+
+PAGE = re.compile(r"\bp\. (\d+)")  # the page in a cite as KeySentence.cite writes it: "p. 4, §3.2"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One sentence of the paper, with its page (0: unknown) and its cite as drafts write it."""
+
+    text: str
+    page: int
+    cite: str
+
+
+def _chunks(doc: Document) -> list[Chunk]:
+    """The paper's body as one chunk per run of sections of a kind (as chunking groups them), uncut: ranking
+    needs sentences, pages and section titles, not the model's token budget."""
+    chunks = []
+    for section, titles in group_sections(doc.body):
+        pages = section.page_starts or [(0, 0)]
+        chunks.append(Chunk(index=len(chunks), section=section.title, kind=section.kind, text=section.text,
+                            first_page=pages[0][1], last_page=pages[-1][1], n_tokens=0,
+                            page_starts=list(section.page_starts), section_starts=titles))
+    return chunks
+
+
+class PaperText:
+    """The cached extraction of one paper, indexed for finding the passage behind a claim."""
+
+    def __init__(self, identity: str, doc: Document):
+        self.identity = identity
+        self.doc = doc
+        self.index = PaperIndex(_chunks(doc))
+
+    def _passage(self, s: KeySentence) -> Passage:
+        return Passage(s.text, s.page, s.cite(self.index.paged))
+
+    def cited(self, claim: str, cite: str) -> tuple[Passage, bool] | None:
+        """The passage the draft's ``cite`` points at that best supports ``claim``, and whether it has that very
+        cite. Looked for among the sentences with that cite; else in its subsections on its page ("§4" takes
+        "§4.1"); else anywhere on its page. None when the paper has no such page."""
+        paged = self.index.paged
+        sentences = self.index.sentences
+        page = next((int(p) for p in PAGE.findall(cite)), 0)
+        section = cite.rsplit("§", 1)[1] if "§" in cite else None
+        for exact, candidates in (
+            (True, [s for s in sentences if s.cite(paged) == cite]),
+            (False, [s for s in sentences if page and s.page == page and section
+                     and s.cite(paged).rsplit("§", 1)[-1].startswith(section + ".")]),
+            (False, [s for s in sentences if page and s.page == page]),
+        ):
+            if candidates:
+                match = next((s for s in candidates if _norm(s.text) == _norm(claim)), None)
+                best = match or self.index.best_match(claim, candidates) or candidates[0]
+                return self._passage(best), exact
+        return None
+
+    def closest(self, claim: str, k: int = 3) -> list[Passage]:
+        """The ``k`` passages of the paper most like ``claim`` (TF-IDF, as the summarizer matched), best first."""
+        index = self.index
+        if index.vectors is None or not claim.strip():
+            return []
+        similarity = (index.vectors @ index.vectorizer.transform([claim]).T).toarray().ravel()
+        ranked = [i for i in similarity.argsort()[::-1][:k] if similarity[i] > 0]
+        return [self._passage(index.sentences[i]) for i in ranked]
+
+    def pdf(self) -> Path | None:
+        """The PDF the paper was read from, if it is still there (a cached download or the author's file)."""
+        path = Path(self.doc.source_path)
+        return path if path.suffix.lower() == ".pdf" and path.is_file() else None
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.replace("“", "").replace("”", "").split()).strip(" .")
+
+
+def paper_url(identity: str | None, pdf: Path | None, page: int = 0) -> str | None:
+    """Where to open the paper at ``page``: its PDF on this machine, else arXiv's PDF of that version."""
+    fragment = f"#page={page}" if page else ""
+    if pdf is not None:
+        return pdf.resolve().as_uri() + fragment
+    if identity and identity.startswith("arXiv:"):
+        return f"https://arxiv.org/pdf/{quote(identity.removeprefix('arXiv:'))}{fragment}"
+    return None
+
+
+class Papers:
+    """The papers of the open drafts, loaded once each (a thread may load while the editor types)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._loaded: dict[str, tuple[float, PaperText]] = {}
+
+    def get(self, identity: str) -> PaperText | None:
+        """The paper ``identity`` from the cache, or None when drafting did not keep it. Never fetches."""
+        path = extraction_cache.cache_path(self.settings, identity)
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            return None
+        with self._lock:
+            hit = self._loaded.get(identity)
+            if hit and hit[0] == mtime:
+                return hit[1]
+            doc = extraction_cache.load(self.settings, identity)
+            if doc is None:
+                return None
+            paper = PaperText(identity, doc)
+            self._loaded[identity] = (mtime, paper)
+            return paper

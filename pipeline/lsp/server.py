@@ -1,0 +1,174 @@
+"""The language server's wiring: pygls features for drafts, over stdio.
+
+- open: diagnostics at once, and the draft's paper loaded from the cache in a thread (for hovers);
+- change: diagnostics again, debounced: at once after a pause, else once a burst of changes stops;
+- hover, code actions (in a thread: they may load the paper), document symbols, and the two commands.
+
+The settings (``critique_min_words``, the cache, the drafts folder) are read once, when the server starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from pipeline import __version__
+from pipeline.config import Settings
+from pipeline.draftfile.parse import DraftFile, parse_draft
+from pipeline.lsp import commands
+from pipeline.lsp.diagnostics import diagnose, is_draft
+from pipeline.lsp.positions import Lines
+from pipeline.lsp.symbols import document_symbols
+
+log = logging.getLogger("pipeline.lsp")
+
+DEBOUNCE_SECONDS = 0.03  # changes closer together than this are a burst, checked once when it ends
+
+
+class DraftServer(LanguageServer):
+    """A pygls server that knows paperdraft's settings, the pending checks, and the open drafts' papers."""
+
+    def __init__(self, settings: Settings):
+        super().__init__("paperdraft", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.settings = settings
+        self.pending: dict[str, asyncio.TimerHandle] = {}
+        self.checked: dict[str, float] = {}  # when each document was last checked (the loop's clock)
+        self.drafts: set[str] = set()  # the open documents found to be drafts: they stay drafts while open
+        self._papers = None
+        self._papers_lock = threading.Lock()
+
+    @property
+    def papers(self):
+        """The open drafts' papers (:class:`pipeline.lsp.paper.Papers`), imported on first use: ranking pulls in
+        scikit-learn, which the diagnostics never need."""
+        with self._papers_lock:  # the hover, the actions and the head start run in threads
+            if self._papers is None:
+                from pipeline.lsp.paper import Papers
+
+                self._papers = Papers(self.settings)
+            return self._papers
+
+    @property
+    def encoding(self) -> str:
+        return str(self.workspace.position_encoding or "utf-16")
+
+    def draft(self, uri: str) -> tuple[object, DraftFile, Lines]:
+        """(the editor's document, the parsed draft, its Lines)."""
+        document = self.workspace.get_text_document(uri)
+        path = Path(document.path) if document.path else None
+        return document, parse_draft(document.source, path), Lines(document.source, self.encoding)
+
+    def is_draft(self, uri: str, doc: DraftFile) -> bool:
+        return uri in self.drafts or is_draft(doc, Path(self.settings.drafts_dir))
+
+    def publish(self, uri: str) -> None:
+        self.pending.pop(uri, None)
+        document = self.workspace.get_text_document(uri)
+        path = Path(document.path) if document.path else None
+        draft, diagnostics = diagnose(document.source, path, self.settings.critique_min_words,
+                                      Path(self.settings.drafts_dir), self.encoding, uri in self.drafts)
+        if draft:
+            self.drafts.add(uri)
+        with contextlib.suppress(RuntimeError):  # no loop: a test calling publish directly
+            self.checked[uri] = asyncio.get_running_loop().time()
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=document.version))
+
+    def schedule(self, uri: str) -> None:
+        """Check after a change: at once when the document was last checked over ``DEBOUNCE_SECONDS`` ago (a
+        keystroke after a pause), else once the changes stop for that long (a burst: one check, not one each)."""
+        if (handle := self.pending.pop(uri, None)) is not None:
+            handle.cancel()
+        loop = asyncio.get_running_loop()
+        if handle is None and loop.time() - self.checked.get(uri, float("-inf")) >= DEBOUNCE_SECONDS:
+            self.publish(uri)
+        else:
+            self.pending[uri] = loop.call_later(DEBOUNCE_SECONDS, self.publish, uri)
+
+    def load_paper(self, uri: str) -> None:
+        """Load the draft's paper into memory ahead of the first hover (in a thread)."""
+        from pipeline import extraction_cache
+
+        try:
+            _, doc, _ = self.draft(uri)
+            if self.is_draft(uri, doc):
+                identity = extraction_cache.draft_identity(doc.front, doc.path)
+                if identity:
+                    self.papers.get(identity)
+        except Exception:  # only a head start: the hover loads it again, and says what went wrong
+            log.exception("could not load the paper of %s", uri)
+
+
+def build_server(settings: Settings) -> DraftServer:
+    server = DraftServer(settings)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    async def did_open(ls: DraftServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.publish(params.text_document.uri)
+        ls.thread_pool.submit(ls.load_paper, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    async def did_change(ls: DraftServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: DraftServer, params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        if (handle := ls.pending.pop(uri, None)) is not None:
+            handle.cancel()
+        ls.drafts.discard(uri)
+        ls.checked.pop(uri, None)
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    @server.thread()
+    def hover(ls: DraftServer, params: types.HoverParams) -> types.Hover | None:
+        from pipeline.lsp.evidence import hover as hover_text
+
+        _, doc, lines = ls.draft(params.text_document.uri)
+        if not ls.is_draft(params.text_document.uri, doc):
+            return None
+        found = hover_text(doc, lines.offset(params.position.line, params.position.character), ls.papers)
+        if found is None:
+            return None
+        (l1, c1), (l2, c2) = lines.position(found.start), lines.position(found.end)
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=found.markdown),
+                           range=types.Range(types.Position(l1, c1), types.Position(l2, c2)))
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+    @server.thread()
+    def code_action(ls: DraftServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+        from pipeline.lsp.actions import code_actions
+
+        _, doc, lines = ls.draft(params.text_document.uri)
+        if not ls.is_draft(params.text_document.uri, doc):
+            return None
+        return code_actions(params.text_document.uri, doc, lines, params, ls.papers) or None
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def symbols(ls: DraftServer, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
+        _, doc, lines = ls.draft(params.text_document.uri)
+        return document_symbols(doc, lines) if ls.is_draft(params.text_document.uri, doc) else []
+
+    @server.command(commands.OPEN_PAPER)
+    def open_paper(ls: DraftServer, url: str) -> None:
+        ls.window_show_document(commands.open_paper(url))
+
+    @server.command(commands.JUMP_TO_CRITIQUE)
+    def jump_to_critique(ls: DraftServer, uri: str, line: int, character: int) -> None:
+        ls.window_show_document(commands.jump_to_critique(uri, line, character))
+
+    return server
+
+
+def serve(settings: Settings) -> None:
+    """Serve over stdin and stdout until the editor says exit."""
+    logging.basicConfig(level=logging.WARNING, format="paperdraft lsp: %(levelname)s %(message)s")
+    build_server(settings).start_io()
