@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.extract.figures.runner import extract_figures  # noqa: E402
+from pipeline.figures.runner import extract_figures  # noqa: E402
 
 TRUTH = ROOT / "benchmarks" / "figure_truth.json"
 

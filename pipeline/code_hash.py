@@ -28,7 +28,7 @@ STAGE_MODULES: dict[str, tuple[str, ...]] = {
                 "pipeline.errors"),
     "chunk": ("pipeline.summarize", "pipeline.core", "pipeline.records", "pipeline.draftfile.format",
               "pipeline.config", "pipeline.errors", "pipeline.hashing", "pipeline.extract.paragraphs"),
-    "figures": ("pipeline.extract", "pipeline.figure_cache", "pipeline.records", "pipeline.errors",
+    "figures": ("pipeline.extract", "pipeline.figures", "pipeline.records", "pipeline.errors",
                 "pipeline.pdf_bytes", "pipeline.hashing",
                 "pipeline.code_hash", "pipeline.config", "pipeline.core"),
     "summary": ("pipeline.summarize", "pipeline.core", "pipeline.records", "pipeline.draftfile.format",

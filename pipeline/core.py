@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline import fetch as arxiv
-from pipeline import extraction_cache, figure_cache, summary_cache
+from pipeline import extraction_cache, summary_cache
+from pipeline.figures import cache as figure_cache
 from pipeline.author.critique_aids import critique_aids
 from pipeline.config import Settings
 from pipeline.draftfile.store import write_draft
@@ -25,7 +26,7 @@ from pipeline.interrupts import Interrupted, deferred
 from pipeline.records import Chunk, Document, DraftResult, FigurePlan, FigureSet, PaperMeta, SourceRef, Summary
 from pipeline.sources import parse_source
 from pipeline.summarize.chunk import chunk_document
-from pipeline.summarize.figure_choice import place_figures
+from pipeline.figures.choice import place_figures
 from pipeline.summarize.model import Backend, load_backend, pick_device
 from pipeline.summarize.prompts import prompt_hashes
 from pipeline.summarize.summarizer import Summarizer, note_overhead

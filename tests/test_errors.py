@@ -84,7 +84,7 @@ INTERNAL_EXCEPTIONS = {
     ("fetch/client.py", "ApiError"),
     ("extract/pdf_reader.py", "_OutOfTime"),
     ("flows/flow.py", "_Stop"),
-    ("extract/figures/render.py", "RenderProblem"),  # caught in extract/figures/worker.py: the figure gets a problem
+    ("figures/render.py", "RenderProblem"),  # caught in figures/worker.py: the figure gets a problem
 }
 # Not errors but signals (BaseException, not Exception): Ctrl-C or SIGTERM during a write, which the CLI
 # reports as "interrupted" and exits 130 or 143 with.

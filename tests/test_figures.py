@@ -11,11 +11,11 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
-from pipeline.extract.figures import extract_figures
-from pipeline.extract.figures.captions import CAPTION, find_captions
-from pipeline.extract.figures.page_layout import Box, PageLayout, TextLine, read_page
-from pipeline.extract.figures.regions import Columns, is_body, paper_columns
-from pipeline.extract.figures.render import DPI
+from pipeline.figures import extract_figures
+from pipeline.figures.captions import CAPTION, find_captions
+from pipeline.figures.page_layout import Box, PageLayout, TextLine, read_page
+from pipeline.figures.regions import Columns, is_body, paper_columns
+from pipeline.figures.render import DPI
 from tests.conftest import corpus_file
 
 PAPERS = ["1706.03762v5.pdf", "1810.04805v2.pdf", "1803.10963v2.pdf", "1412.6980v9.pdf"]

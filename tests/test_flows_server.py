@@ -55,6 +55,7 @@ def test_flow_drafts_each_paper_once_and_a_failing_paper_fails_alone(env, arxiv_
     assert isinstance(failure, errors.PapersFailed)
     rows = _by_source(failure.rows)
     assert [rows[p]["status"] for p in PAPERS] == ["written", "failed", "written"]
+    assert rows["1803.10963"]["figures"] == 5 and rows["1706.03762"]["figures"] == 9  # the run counts them
     assert "HTTP 503" in rows["1111.2011v2"]["error"] and "1111.2011" in rows["1111.2011v2"]["error"]
     assert rows["2101.00001"]["status"] == "failed" and "arXiv has no paper 2101.00001" in rows["2101.00001"]["error"]
     assert sorted(p.name.split("-")[0] for p in drafts.glob("*.md")) == ["1706.03762", "1803.10963"]
@@ -66,6 +67,7 @@ def test_flow_drafts_each_paper_once_and_a_failing_paper_fails_alone(env, arxiv_
     md = artifact.data
     assert "| Attentive Statistics Pooling for Deep Speaker Embedding | [arXiv:1803.10963v2]" in md
     assert "failed: PDF download of 1111.2011v2 failed" in md and "4 papers: 2 failed, 2 written" in md
+    assert "| status | figures | seconds |" in md and "| written | 9 |" in md
 
     # the rerun: finished papers are skipped without a download, the failed one is drafted now
     arxiv_server.clear()  # arXiv is well again
@@ -84,7 +86,7 @@ def test_rerun_after_a_crash_redoes_only_unfinished_work_from_the_cache(env, arx
     rows = _by_source(flows.draft_papers(ids=PAPERS[:2], drafts_dir=str(drafts), model=str(tiny_model_dir)))
     assert rows["1803.10963"]["status"] == "skipped"
     assert rows["1111.2011v2"]["status"] == "written"
-    assert rows["1111.2011v2"]["cached"] == ["extract", "chunk", "summarise"]
+    assert rows["1111.2011v2"]["cached"] == ["extract", "chunk", "summarise", "figures"]
     assert arxiv_server.count("/pdf/") == 2  # PDFs came from paperdraft's cache
 
 
@@ -121,11 +123,12 @@ def test_arxiv_requests_are_spaced_and_never_overlap_across_parallel_tasks(env, 
     rows = parallel(ids=PAPERS, drafts_dir=str(tmp_path / "drafts"), model=str(tiny_model_dir))
     assert [r["status"] for r in rows] == ["written"] * 3
     starts = [r.t for r in arxiv_server.requests]
-    assert len(starts) == 6  # 3 metadata + 3 PDFs, in parallel tasks
+    assert len(starts) == 9  # 3 metadata + 3 PDFs + 3 licences (OAI-PMH), in parallel tasks
+    assert sum(1 for r in arxiv_server.requests if r.path.startswith("/oai")) == 3
     gaps = [b - a for a, b in zip(starts, starts[1:])]
     # arrivals at the server: the gate spaces the starts by `delay`; connection set-up jitters arrival a little
     assert min(gaps) >= delay - 0.1, gaps
-    assert starts[-1] - starts[0] >= 5 * delay - 0.1, gaps
+    assert starts[-1] - starts[0] >= 8 * delay - 0.1, gaps
     assert fetch.GATE.max_in_flight == 1
     # and per second: never more than 1 / delay requests in any 1-second window
     for t in starts:

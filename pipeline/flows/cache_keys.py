@@ -14,7 +14,7 @@ from typing import Any
 from prefect.context import TaskRunContext
 
 from pipeline.code_hash import UPSTREAM, stage_key as _key
-from pipeline.figure_cache import figures_key as shared_figures_key
+from pipeline.figures.cache import figures_key as shared_figures_key
 from pipeline.hashing import sha256_file
 from pipeline.records import Document
 from pipeline.summarize.prompts import prompt_hashes

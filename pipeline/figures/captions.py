@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipeline.extract.figures.page_layout import Box, PageLayout, TextLine
+from pipeline.figures.page_layout import Box, PageLayout, TextLine
 
 CAPTION = re.compile(
     r"^(?P<kind>Figure|FIGURE|Fig\s*\.|FIG\s*\.|Table|TABLE)\s*"

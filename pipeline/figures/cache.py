@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipeline.code_hash import stage_key
 from pipeline.config import Settings
-from pipeline.extract.figures import extract_figures
+from pipeline.figures import extract_figures
 from pipeline.hashing import sha256_file
 from pipeline.records import Figure, FigureSet
 

@@ -1,6 +1,6 @@
 """The figure reader's own process: read a PDF's pages, find its figures, render them; report as JSON lines.
 
-Run by :mod:`.runner` as ``python -m pipeline.extract.figures.worker`` with a JSON request on stdin::
+Run by :mod:`.runner` as ``python -m pipeline.figures.worker`` with a JSON request on stdin::
 
     {"pdf": "...", "out": "<folder>", "dpi": 160, "skip": [pages], "memory_bytes": N}
 
@@ -37,10 +37,10 @@ def _limit_memory(limit: int) -> None:
 def run(request: dict) -> None:
     import pypdfium2 as pdfium
 
-    from pipeline.extract.figures.locate import locate, page_sides
-    from pipeline.extract.figures.page_layout import read_page
-    from pipeline.extract.figures.regions import paper_columns
-    from pipeline.extract.figures.render import DPI, RenderProblem, render_region
+    from pipeline.figures.locate import locate, page_sides
+    from pipeline.figures.page_layout import read_page
+    from pipeline.figures.regions import paper_columns
+    from pipeline.figures.render import DPI, RenderProblem, render_region
     from pipeline.records import Figure
 
     skip = set(request.get("skip") or [])

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.extract.figures.captions import Caption, body_size
-from pipeline.extract.figures.page_layout import Box, PageLayout, TextLine
+from pipeline.figures.captions import Caption, body_size
+from pipeline.figures.page_layout import Box, PageLayout, TextLine
 
 MARGIN_SHARE = 0.065  # the top and bottom of a page this share of its height are running heads and page numbers
 BODY_WIDTH_SHARE = 0.6  # a body line is at least this share of its column's width

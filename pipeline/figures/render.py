@@ -12,7 +12,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from PIL import Image, ImageOps
 
-from pipeline.extract.figures.page_layout import Box
+from pipeline.figures.page_layout import Box
 
 DPI = 160
 MAX_PIXELS = 16_000_000

@@ -36,7 +36,7 @@ class _Run:
 
 
 def _package_root() -> str:
-    return str(Path(__file__).resolve().parents[3])
+    return str(Path(__file__).resolve().parents[2])
 
 
 def _lines(stream, into: queue.Queue) -> None:
@@ -51,7 +51,7 @@ def _one_run(pdf: Path, out: Path, skip: list[int], dpi: int | None, deadline: f
     request = {"pdf": str(pdf), "out": str(out), "skip": skip, "memory_bytes": memory, "max_pages": MAX_PAGES}
     if dpi:
         request["dpi"] = dpi
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline.extract.figures.worker"], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.figures.worker"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True).start()

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.extract.figures.captions import find_captions
-from pipeline.extract.figures.page_layout import Box, PageLayout
-from pipeline.extract.figures.regions import Columns, Sides, caption_sides
+from pipeline.figures.captions import find_captions
+from pipeline.figures.page_layout import Box, PageLayout
+from pipeline.figures.regions import Columns, Sides, caption_sides
 
 PAD_POINTS = 3.0  # around the region, so a frame or an axis label at its edge is not cut
 
