@@ -3,14 +3,15 @@
 Each command group lives in its own module and only translates errors and shows
 progress: ``draft`` (:mod:`pipeline.cli.draft`); ``review``, ``check``,
 ``publish`` and ``list`` (:mod:`pipeline.cli.author`); the flow's ``run`` and
-``serve`` (:mod:`pipeline.cli.flows`).
+``serve`` (:mod:`pipeline.cli.flows`); ``digest``
+(:mod:`pipeline.cli.digest`).
 """
 
 from __future__ import annotations
 
 import typer
 
-from pipeline.cli import author, draft, flows
+from pipeline.cli import author, digest, draft, flows
 
 app = typer.Typer(
     help="Turn arXiv papers into blog-post drafts with a local model. The critique stays yours.",
@@ -28,6 +29,7 @@ def _root() -> None:
 app.command("draft")(draft.draft)
 author.register(app)
 flows.register(app)
+digest.register(app)
 
 
 def main() -> None:
