@@ -15,6 +15,7 @@ from pathlib import Path
 from pipeline.errors import ConfigError
 
 _NAME = re.compile(r"[A-Za-z0-9_:\-./+']+")
+_FIELD_INSIDE = re.compile(r"\n[ \t]*[A-Za-z][\w-]*[ \t]*=[ \t]*[{\"\d]")  # "\n  year = 2017" in a value
 _MONTHS = {m: m for m in "jan feb mar apr may jun jul aug sep oct nov dec".split()}
 
 
@@ -115,6 +116,7 @@ class _Reader:
 
     def fields(self, close: str) -> dict[str, str]:
         out: dict[str, str] = {}
+        swallowed: tuple[int, str] | None = None  # a value that ran over other fields: an unclosed brace
         while True:
             self.skip_space()
             if self.i < len(self.text) and self.text[self.i] == close:
@@ -122,10 +124,17 @@ class _Reader:
                 return out
             name = self.name(f"a field name or {close!r}").lower()
             self.expect("=", f"'=' after the field name {name!r}")
+            self.skip_space()
+            start = self.i
             out[name] = self.value()
+            if swallowed is None and _FIELD_INSIDE.search(out[name]):
+                swallowed = (start, name)
             self.skip_space()
             if self.i < len(self.text) and self.text[self.i] == ",":
                 self.i += 1
+            elif self.i >= len(self.text) and swallowed is not None:
+                raise self.error(f"the value of {swallowed[1]!r} opens a '{{' that is never closed "
+                                 "(it runs over the fields after it)", at=swallowed[0])
             elif self.i >= len(self.text) or self.text[self.i] != close:
                 found = repr(self.text[self.i]) if self.i < len(self.text) else "the end of the file"
                 raise self.error(f"expected ',' or {close!r} after the field {name!r}, found {found}")

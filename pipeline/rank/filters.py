@@ -2,7 +2,8 @@
 
 Names and words are compared without case or accents. A followed author matches a paper's author when
 every word of the name given is a word of theirs ("LeCun" and "Yann LeCun" both follow Yann LeCun). A
-word matches whole words of the title or abstract ("graph" is not "paragraph"; a phrase matches as one).
+word matches whole words of the title or abstract, and their plurals ("graph" is "graphs", not
+"paragraph"; a phrase matches as one).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def by_author(meta: PaperMeta, followed: list[str]) -> bool:
 
 
 def _phrase(word: str) -> re.Pattern[str]:
-    return re.compile(r"\b" + r"\W+".join(map(re.escape, _words(word))) + r"\b")
+    return re.compile(r"\b" + r"\W+".join(map(re.escape, _words(word))) + r"(?:s|es)?\b")
 
 
 def mentions(meta: PaperMeta, words: list[str]) -> bool:

@@ -51,6 +51,8 @@ def _item_matrix(items: list[ProfileItem], parts: sparse.csr_matrix) -> sparse.c
 
 def score(items: list[ProfileItem], candidates: list[PaperMeta]) -> list[Scored]:
     """One :class:`Scored` per candidate, in order. The profile must hold at least one item with text."""
+    if not candidates or not items:
+        return [Scored(0.0, 0) for _ in candidates]
     texts = [text for item in items for text, _ in item.parts]
     cand_texts = [candidate_text(m) for m in candidates]
     vec = vectorizer()
@@ -61,6 +63,6 @@ def score(items: list[ProfileItem], candidates: list[PaperMeta]) -> list[Scored]
     profile = _item_matrix(items, vec.transform(texts))
     cands = normalize(vec.transform(cand_texts))
     weights = sparse.diags(np.asarray([it.weight for it in items], dtype=np.float32))
-    sims = (cands @ (weights @ profile).T).toarray() if len(candidates) else np.zeros((0, len(items)))
-    best = sims.argmax(axis=1) if len(items) else np.zeros(len(candidates), dtype=int)
-    return [Scored(float(sims[j, best[j]]) if len(items) else 0.0, int(best[j])) for j in range(len(candidates))]
+    sims = (cands @ (weights @ profile).T).toarray()
+    best = sims.argmax(axis=1)
+    return [Scored(float(sims[j, best[j]]), int(best[j])) for j in range(len(candidates))]
