@@ -111,8 +111,8 @@ def test_a_transformers_profile_ranks_attention_bert_and_vit_above_acoustic_scen
     assert max(pos[i] for i in TRANSFORMER_IDS) <= 5  # and near the top of all 33 real candidates
     for p in d.papers:
         if p.meta.arxiv_id in TRANSFORMER_IDS:  # each score is explained by one of the author's posts
-            assert p.closest and p.closest.startswith("your post on ") and p.closest_title in \
-                {t for t, _ in TRANSFORMER_POSTS.values()}
+            assert p.closest_title in {t for t, _ in TRANSFORMER_POSTS.values()}
+            assert p.closest == f"your post “{p.closest_title}”"
             assert 0 < p.score <= 1
     assert [p.score for p in d.papers] == sorted((p.score for p in d.papers), reverse=True)
 
@@ -332,7 +332,7 @@ def test_a_profile_of_thousands_of_items(tmp_path: Path, candidates):
     d = rank(candidates, profile, spec)
     assert time.perf_counter() - started < 120  # a hang guard, not a speed claim
     assert len(profile) == 3060 and d.profile_items == 3060 and len(d.papers) == len(candidates)
-    assert all(p.closest for p in d.papers)
+    assert all(p.closest for p in d.papers if p.score)
 
 
 # --------------------------------------------------------------------------- the day's feed: paging, gate, cache
@@ -410,3 +410,16 @@ def test_since_today_and_yesterday():
 
     assert parse_since("yesterday", today=TODAY) == TODAY - timedelta(days=1) == parse_since(None, today=TODAY)
     assert parse_since(" Today ", today=TODAY) == TODAY
+
+
+def test_a_published_draft_is_one_item_and_the_blog_it_went_to_is_read(tmp_path: Path):
+    drafts, blog = tmp_path / "drafts", tmp_path / "site" / "_posts"
+    post = _post(blog, "2026-11-20-attention.md", "Attention", "My words on attention, as published.")
+    _post(blog, "2026-10-01-by-hand.md", "A post I wrote by hand", "Spectrograms and filter banks.")
+    path = _draft(drafts, "2101.00001", "Attention", "Self-attention summary.", critique="I think attention is overrated.")
+    text = path.read_text().replace("status: draft\n", f"status: published\nposts:\n- to: {post}\n  format: jekyll\n")
+    path.write_text(text)
+    items = build_profile(RankSpec(), _settings(tmp_path, drafts), TODAY)  # the blog is found from the draft
+    assert sorted((it.kind, it.label) for it in items) == [
+        ("post", "your post on 2101.00001"), ("post", "your post “A post I wrote by hand”")]
+    assert all(it.weight > FLOOR for it in items)

@@ -45,6 +45,28 @@ def rank_spec(posts: list[str] | None, reading_list: str | None, library: list[s
                     min_score=min_score)
 
 
+def flow_rank(rank: bool, posts: list[str] | None, reading_list: str | None, library: list[str] | None,
+              author: list[str] | None, include: list[str] | None, exclude: list[str] | None,
+              min_score: float) -> dict[str, Any] | None:
+    """``run`` and ``serve``: the flow's ``rank`` parameter, or None without ``--rank``."""
+    given = [name for name, value in (("--posts", posts), ("--reading-list", reading_list), ("--library", library),
+                                      ("--author", author), ("--include", include), ("--exclude", exclude),
+                                      ("--min-score", min_score)) if value]
+    if not rank:
+        if given:
+            raise InvalidSourceError(f"{given[0]} is for ranking", hint="add --rank (with --category)")
+        return None
+    return rank_spec(posts, reading_list, library, author, include, exclude, min_score).to_dict()
+
+
+def absolute_paths(rank: dict[str, Any]) -> dict[str, Any]:
+    """The spec's files and folders made absolute: a scheduled run may start in another folder."""
+    absolute = lambda p: str(Path(p).expanduser().resolve())  # noqa: E731
+    return {**rank, "posts": [absolute(p) for p in rank.get("posts") or []],
+            "library": [absolute(p) for p in rank.get("library") or []],
+            "reading_list": absolute(rank["reading_list"]) if rank.get("reading_list") else None}
+
+
 def print_digest(digest: Digest, drafted: int) -> None:
     from rich.table import Table
 

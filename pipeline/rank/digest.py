@@ -52,8 +52,8 @@ def rank(candidates: list[PaperMeta], profile: list[ProfileItem], spec: RankSpec
         before = len(scored)
         scored = [sm for sm in scored if sm[0].score >= spec.min_score]
         dropped["min score"] = before - len(scored)
-    papers = [RankedPaper(i, m, s.score, usable[s.closest].label, usable[s.closest].title)
-              for i, (s, m) in enumerate(scored, start=1)]
+    papers = [RankedPaper(i, m, s.score, *((usable[s.closest].label, usable[s.closest].title) if s.score > 0
+                                         else (None, None))) for i, (s, m) in enumerate(scored, start=1)]
     return Digest(papers, len(unique), len(usable), dropped=dropped)
 
 

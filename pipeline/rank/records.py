@@ -6,11 +6,14 @@ parameter and Prefect can persist a :class:`Digest`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pipeline.errors import ConfigError
 from pipeline.records import PaperMeta
+
+_ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?")
 
 
 @dataclass
@@ -36,7 +39,7 @@ class ProfileItem:
         if self.kind == "critique":
             return f"your critique of {self.ref}"
         if self.kind == "post":
-            return f"your post on {self.ref}"
+            return f"your post on {self.ref}" if _ARXIV_ID.fullmatch(self.ref) else f"your post “{self.title}”"
         return f"your {self.kind}: {self.ref}"
 
 
