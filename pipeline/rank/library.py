@@ -33,7 +33,7 @@ def _bib_items(path: Path) -> list[ProfileItem]:
         if not (title or text):
             continue
         year = _YEAR.search(f.get("date", "") or f.get("year", ""))
-        items.append(ProfileItem("library", _ref(entry.key, f.get("eprint")), title, [(title, 1.0), (text, 1.0)],
+        items.append(ProfileItem("library", _ref(entry.key, f.get("eprint")), title, [(f"{title}. {text}", 1.0)],
                                  date=f"{year.group(1)}-07-01" if year else None))
     return items
 
@@ -70,7 +70,7 @@ def _csl_items(path: Path) -> list[ProfileItem]:
         if not (title or text):
             continue
         ref = _ref(str(item.get("id") or f"item {number}"), str(item.get("number") or item.get("archive_location") or ""))
-        items.append(ProfileItem("library", ref, title, [(title, 1.0), (text, 1.0)], date=_csl_date(item.get("issued"))))
+        items.append(ProfileItem("library", ref, title, [(f"{title}. {text}", 1.0)], date=_csl_date(item.get("issued"))))
     return items
 
 

@@ -3,8 +3,8 @@
 A draft is one item: its title and summary, and its critique, which weighs :data:`CRITIQUE_WEIGHT` times
 as much, because it is the part that is truly the author's. A draft whose critique is still the
 placeholder is paperdraft's words alone (it may even be a digest's pick): it weighs :data:`UNTOUCHED`.
-A post that no draft published (one the author wrote by hand) is all theirs, so its body weighs like a
-critique; a post a draft published is that draft, counted once. Drafts are read with the one draft parser.
+A post that no draft published (one the author wrote by hand) is all theirs: one item of full weight;
+a post a draft published is that draft, counted once. Drafts are read with the one draft parser.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def draft_item(path: Path) -> tuple[ProfileItem | None, list[Path]]:
     ref = str(front.get("arxiv_id") or path.stem)
     written = len(_WORDS.findall(critique)) >= 3
     kind = "post" if posts and written else ("critique" if written else "draft")
-    parts = [(title, 1.0), (summary, 1.0)] + ([(critique, CRITIQUE_WEIGHT)] if written else [])
+    parts = [(f"{title}. {summary}", 1.0)] + ([(critique, CRITIQUE_WEIGHT)] if written else [])
     item = ProfileItem(kind, ref, title, parts, date=_mtime_date(path), weight=1.0 if written else UNTOUCHED)
     return item, posts
 
@@ -65,7 +65,7 @@ def post_item(path: Path) -> ProfileItem | None:
         return None
     ref = str(front.get("arxiv_id") or path.name)
     day = str(front.get("date") or "")[:10] or _mtime_date(path)
-    return ProfileItem("post", ref, title, [(title, 1.0), (body, CRITIQUE_WEIGHT)], date=day)
+    return ProfileItem("post", ref, title, [(f"{title}. {body}", 1.0)], date=day)
 
 
 def writing_items(drafts_dir: Path, blog_dirs: list[str]) -> list[ProfileItem]:

@@ -17,6 +17,7 @@ from pipeline.rank.feed_cache import cached_feed
 from pipeline.rank.library import library_items
 from pipeline.rank.own_writing import writing_items
 from pipeline.rank.records import ProfileItem, RankSpec
+from pipeline.records import PaperMeta
 
 KIND_WEIGHT = {"critique": 1.0, "post": 1.0, "draft": 1.0, "reading list": 0.7, "library": 0.5}
 HALF_LIFE_DAYS = 365.0
@@ -43,8 +44,13 @@ def reading_list_items(path: str, settings: Settings) -> list[ProfileItem]:
         day = date.fromtimestamp(Path(path).expanduser().stat().st_mtime).isoformat()
     except OSError:
         day = None
-    return [ProfileItem("reading list", m.arxiv_id or m.title, m.title, [(m.title, 1.0), (m.abstract or "", 1.0)],
-                        date=day) for m in metas]
+    return [paper_item(m, "reading list", day) for m in metas]
+
+
+def paper_item(meta: PaperMeta, kind: str, day: str | None) -> ProfileItem:
+    """A paper the author read or keeps: its title and abstract, one text (as a candidate's is)."""
+    return ProfileItem(kind, meta.arxiv_id or meta.title, meta.title, [(f"{meta.title}. {meta.abstract or ''}", 1.0)],
+                       date=day)
 
 
 def build_profile(spec: RankSpec, settings: Settings, today: date) -> list[ProfileItem]:

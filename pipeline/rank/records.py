@@ -20,7 +20,7 @@ _ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7}(?
 class ProfileItem:
     """One thing of the author's: a draft, a post, a reading-list paper or a library entry.
 
-    ``parts`` are (text, weight) pairs: a draft's critique weighs more than the summary paperdraft wrote.
+    ``parts`` are (text, weight) pairs: a draft's critique weighs more than its title and summary.
     ``weight`` is the item's own weight (its kind and its age), in (0, 1].
     """
 

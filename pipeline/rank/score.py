@@ -1,8 +1,11 @@
 """Scores: how close each candidate's title and abstract are to the profile (TF-IDF, scikit-learn).
 
 Each profile item is one vector: the weighted sum of its parts' unit TF-IDF vectors (a critique weighs
-more than a summary), made unit again. A candidate's score is its best weighted cosine similarity
-``max_i w_i * cos(candidate, item_i)``, so a score always has one item that explains it. The vocabulary
+more than a summary), made unit again. A candidate's score is half its best weighted cosine similarity to
+one item, ``max_i w_i * cos(candidate, item_i)``, and half its cosine similarity to the whole profile (the
+items' weighted sum): one strong match (the one critique on a topic) still counts in a big library, and
+the profile as a whole breaks ties (``benchmarks/bench_ranking.py`` measured the choices). The best item
+is the one the table names ("closest to your critique of 1706.03762"). The vocabulary
 and IDF are fitted on the profile and the day's candidates together: a word every candidate has that day
 says little. Sparse matrices throughout, so thousands of items and hundreds of candidates take well
 under a second (``benchmarks/bench_ranking.py``).
@@ -28,7 +31,7 @@ class Scored:
 
 
 def candidate_text(meta: PaperMeta) -> str:
-    return f"{meta.title}. {meta.title}. {meta.abstract or ''}"  # the title says most: twice
+    return f"{meta.title}. {meta.abstract or ''}"
 
 
 def vectorizer() -> TfidfVectorizer:
@@ -49,20 +52,39 @@ def _item_matrix(items: list[ProfileItem], parts: sparse.csr_matrix) -> sparse.c
     return normalize(combine @ normalize(parts))
 
 
-def score(items: list[ProfileItem], candidates: list[PaperMeta]) -> list[Scored]:
-    """One :class:`Scored` per candidate, in order. The profile must hold at least one item with text."""
+def _fit(items: list[ProfileItem], candidates: list[PaperMeta]) -> tuple[sparse.csr_matrix, sparse.csr_matrix] | None:
+    """(weighted unit item vectors, unit candidate vectors), or None when there are no words to go by."""
     if not candidates or not items:
-        return [Scored(0.0, 0) for _ in candidates]
+        return None
     texts = [text for item in items for text, _ in item.parts]
     cand_texts = [candidate_text(m) for m in candidates]
     vec = vectorizer()
     try:
         vec.fit(texts + cand_texts)
     except ValueError:  # nothing but stop words anywhere: nothing to rank by
-        return [Scored(0.0, 0) for _ in candidates]
-    profile = _item_matrix(items, vec.transform(texts))
-    cands = normalize(vec.transform(cand_texts))
+        return None
     weights = sparse.diags(np.asarray([it.weight for it in items], dtype=np.float32))
-    sims = (cands @ (weights @ profile).T).toarray()
+    return weights @ _item_matrix(items, vec.transform(texts)), normalize(vec.transform(cand_texts))
+
+
+def similarities(items: list[ProfileItem], candidates: list[PaperMeta]) -> np.ndarray:
+    """``w_i * cos(candidate_j, item_i)`` for every candidate (rows) and item (columns)."""
+    fitted = _fit(items, candidates)
+    if fitted is None:
+        return np.zeros((len(candidates), len(items)), dtype=np.float32)
+    profile, cands = fitted
+    return (cands @ profile.T).toarray()
+
+
+def score(items: list[ProfileItem], candidates: list[PaperMeta]) -> list[Scored]:
+    """One :class:`Scored` per candidate, in order: half its best weighted similarity to one item, half its
+    similarity to the whole profile (the weighted mean of the items); the item is the best one."""
+    fitted = _fit(items, candidates)
+    if fitted is None:
+        return [Scored(0.0, 0) for _ in candidates]
+    profile, cands = fitted
+    sims = (cands @ profile.T).toarray()
+    centroid = normalize(sparse.csr_matrix(profile.sum(axis=0)))
+    whole = (cands @ centroid.T).toarray().ravel()
     best = sims.argmax(axis=1)
-    return [Scored(float(sims[j, best[j]]), int(best[j])) for j in range(len(candidates))]
+    return [Scored(float(0.5 * sims[j, best[j]] + 0.5 * whole[j]), int(best[j])) for j in range(len(candidates))]
