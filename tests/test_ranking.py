@@ -423,3 +423,20 @@ def test_a_published_draft_is_one_item_and_the_blog_it_went_to_is_read(tmp_path:
     assert sorted((it.kind, it.label) for it in items) == [
         ("post", "your post on 2101.00001"), ("post", "your post “A post I wrote by hand”")]
     assert all(it.weight > FLOOR for it in items)
+
+
+def test_the_ranked_deployment_in_prefect_yaml_is_a_valid_ranked_selection():
+    import inspect
+
+    import yaml
+
+    from pipeline.flows.flow import draft_papers
+    from pipeline.flows.ranked import check_ranked
+
+    config = yaml.safe_load((Path(__file__).resolve().parents[1] / "prefect.yaml").read_text())
+    (deployment,) = [d for d in config["deployments"] if "rank" in d["parameters"]]
+    params = deployment["parameters"]
+    assert set(params) <= set(inspect.signature(draft_papers.fn).parameters)
+    spec = check_ranked(None, None, None, params["categories"], params.get("since"), params["max_papers"],
+                        params["rank"])
+    assert spec.reading_list == "papers.txt" and params["max_papers"] == 3
