@@ -244,6 +244,7 @@ def test_an_empty_profile_falls_back_to_newest_first_and_says_so(tmp_path: Path)
     assert "newest first" in digest_markdown(d, 1, "categories cs.LG")
     d = rank(papers, [ProfileItem("post", "p", "", [("", 1.0), ("   ", 3.0)])], RankSpec())
     assert d.note == EMPTY_PROFILE and d.profile_items == 0
+    assert rank([], profile, RankSpec()).note == rank_digest.NO_PAPERS  # a day with nothing new says that instead
 
 
 # --------------------------------------------------------------------------- the library: .bib and CSL-JSON
@@ -440,3 +441,25 @@ def test_the_ranked_deployment_in_prefect_yaml_is_a_valid_ranked_selection():
     spec = check_ranked(None, None, None, params["categories"], params.get("since"), params["max_papers"],
                         params["rank"])
     assert spec.reading_list == "papers.txt" and params["max_papers"] == 3
+
+
+@needs_corpus
+def test_a_feed_that_fails_midway_is_retried_and_one_that_keeps_failing_is_not_cached(arxiv_server, monkeypatch,
+                                                                                     tmp_path: Path):
+    from pipeline.errors import FetchError
+
+    today = date.today()
+    _day_of_papers(monkeypatch, 150, today, with_corpus=False)
+    settings = load_settings(drafts_dir=tmp_path / "drafts")
+    since = today - timedelta(days=1)
+    arxiv_server.fail_next("/api/query", [None, 503])  # the second page fails once
+    d = make_digest(RankSpec(), settings, ["cs.LG"], since, today=today)
+    assert d.candidates == 150
+    assert [(r.query["start"], r.fault) for r in arxiv_server.requests] == [("0", None), ("100", 503), ("100", None)]
+    arxiv_server.clear()
+    arxiv_server.fail_next("/api/query", [503] * 20)
+    with pytest.raises(FetchError, match="HTTP 503"):
+        make_digest(RankSpec(), settings, ["cs.LG"], since, today=today + timedelta(days=1))
+    arxiv_server.clear()
+    assert make_digest(RankSpec(), settings, ["cs.LG"], since, today=today + timedelta(days=1)).candidates == 150
+    assert arxiv_server.count("/api/") == 2  # nothing half was kept: the whole day asked again

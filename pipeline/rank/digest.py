@@ -20,6 +20,7 @@ from pipeline.rank.records import Digest, ProfileItem, RankedPaper, RankSpec
 from pipeline.rank.score import score
 from pipeline.records import PaperMeta
 
+NO_PAPERS = "arXiv lists no new papers in these categories since then"
 CANDIDATE_LIMIT = 2000  # papers read from a day's feed at most (a busy day of cs.LG is 500-800)
 EMPTY_PROFILE = ("no profile to rank by (no drafts, posts, reading list or library with text): "
                  "newest first. Write a critique, or give --reading-list or --library")
@@ -41,6 +42,8 @@ def _newest_first(metas: list[PaperMeta]) -> list[PaperMeta]:
 def rank(candidates: list[PaperMeta], profile: list[ProfileItem], spec: RankSpec) -> Digest:
     """The candidates filtered and ranked against the profile; newest first, and said so, when it is empty."""
     unique = once(candidates)
+    if not unique:
+        return Digest([], 0, len(profile), note=NO_PAPERS)
     kept, dropped = keep(unique, spec.authors, spec.include, spec.exclude)
     usable = [it for it in profile if any(text.strip() for text, _ in it.parts)]
     if not usable:
