@@ -46,7 +46,7 @@ def test_digest_prints_a_ranked_explained_table_and_drafts_the_top_three(day, ar
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "paperdraft digest" in out and "closest to" in out and "your post “" in out, out
+    assert "paperdraft digest" in out and "closest to" in out and "your post" in out and "“" in out, out
     assert out.count("(drafted)") == 3, out
     drafted = sorted(p.name.split("-")[0] for p in (tmp_path / "drafts").glob("*.md"))
     assert len(drafted) == 3 and set(drafted) <= TRANSFORMER_IDS | {"2204.02311"}, drafted  # PaLM is transformers too
