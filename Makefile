@@ -7,7 +7,7 @@ PIP := $(PY) -m pip
 # On a GPU machine: make install TORCH_SPEC=torch
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: install demo test bench bench-flows bench-lsp quality clean
+.PHONY: install demo test bench bench-flows bench-lsp bench-ranking quality clean
 
 install: $(VENV)/.installed
 
@@ -38,6 +38,10 @@ bench-flows: install
 
 bench-lsp: install
 	$(PY) benchmarks/bench_lsp.py
+
+# needs the shared corpus beside this checkout (or PAPERDRAFT_CORPUS); bm25s (pip install bm25s) adds BM25
+bench-ranking: install
+	$(PY) benchmarks/bench_ranking.py
 
 # needs the shared corpus beside this checkout (or PAPERDRAFT_CORPUS)
 quality: install

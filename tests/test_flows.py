@@ -323,7 +323,7 @@ def test_report_markdown_has_a_row_per_paper():
         (["run", "--ids", "1706.03762", "--query", "ti:x"], "give one kind of selection"),
         (["run", "--ids", "1706.03762", "2106.0968"], "2106.0968"),
         (["run", "--category", "cs.XX", "--since", "2026-11-20"], "unknown arXiv category"),
-        (["run", "--category", "cs.CL", "--since", "yesterday"], "not a date"),
+        (["run", "--category", "cs.CL", "--since", "last week"], "not a date"),
         (["run", "--ids-file", "missing.txt"], "no such reading list"),
         (["serve", "--query", "x", "--ids", "1706.03762"], "give one kind of selection"),
     ],

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from pipeline.cli import digest as rk
 from pipeline.cli.console import err, fail, out, quiet_libraries
 from pipeline.config import load_settings
 from pipeline.errors import ConfigError, InvalidSourceError, PaperdraftError, PapersFailed
@@ -34,11 +35,14 @@ Since = Annotated[Optional[str], typer.Option("--since", help="With --category: 
 Max = Annotated[int, typer.Option("--max", help="At most this many papers from --query or --category.")]
 DraftsDir = Annotated[Optional[str], typer.Option("--drafts-dir", help="Where drafts are written.")]
 Model = Annotated[Optional[str], typer.Option("--model", help="Hugging Face Hub id or local model folder.")]
+Rank = Annotated[bool, typer.Option("--rank", help="With --category: draft the --max best papers for you, ranked by "
+                                    "your drafts, posts, reading list and library (as paperdraft digest does).")]
 
 
 def selection(
     ids: list[str] | None, more: list[str] | None, ids_file: str | None, query: str | None,
     categories: list[str] | None, since: str | None, max_papers: int, drafts_dir: str | None, model: str | None,
+    rank: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The flow's parameters, checked as far as is possible without the network (raises InvalidSourceError)."""
     if more and not ids:
@@ -47,10 +51,12 @@ def selection(
         ids = []
     all_ids = list(ids or []) + list(more or []) if ids is not None else None
     check_selection(all_ids, ids_file, query, categories, since, max_papers)
+    if rank is not None and not categories:
+        raise InvalidSourceError("--rank ranks new papers in categories", hint="give --category (and --since)")
     load_settings(model=model, drafts_dir=drafts_dir)  # a bad config file is a user error too
     params: dict[str, Any] = {
         "ids": all_ids or None, "ids_file": ids_file, "query": query, "categories": categories or None,
-        "since": since, "max_papers": max_papers, "drafts_dir": drafts_dir, "model": model,
+        "since": since, "max_papers": max_papers, "drafts_dir": drafts_dir, "model": model, "rank": rank,
     }
     return {k: v for k, v in params.items() if v is not None}
 
@@ -78,11 +84,20 @@ def run(
     max_papers: Max = 20,
     drafts_dir: DraftsDir = None,
     model: Model = None,
+    rank: Rank = False,
+    posts: rk.Posts = None,
+    reading_list: rk.ReadingList = None,
+    library: rk.Library = None,
+    author: rk.Author = None,
+    include: rk.Include = None,
+    exclude: rk.Exclude = None,
+    min_score: rk.MinScore = 0.0,
 ) -> None:
     """Draft many papers with the Prefect flow: ids, a reading list, a query, or new papers in categories."""
     local.keep_prefect_local()  # before anything imports Prefect: it reads its settings once, at import
     try:
-        params = selection(ids, more, ids_file, query, category, since, max_papers, drafts_dir, model)
+        ranking = rk.flow_rank(rank, posts, reading_list, library, author, include, exclude, min_score)
+        params = selection(ids, more, ids_file, query, category, since, max_papers, drafts_dir, model, ranking)
         _preflight(model, drafts_dir)  # a bad drafts folder costs one line, not a Prefect server's start
     except PaperdraftError as exc:
         raise fail(exc) from None
@@ -115,6 +130,14 @@ def serve(
     port: Annotated[Optional[int], typer.Option(
         help="Port of the Prefect server serve starts when PREFECT_API_URL names none "
              "(default 4200, or a free one when 4200 is taken).")] = None,
+    rank: Rank = False,
+    posts: rk.Posts = None,
+    reading_list: rk.ReadingList = None,
+    library: rk.Library = None,
+    author: rk.Author = None,
+    include: rk.Include = None,
+    exclude: rk.Exclude = None,
+    min_score: rk.MinScore = 0.0,
 ) -> None:
     """Serve the flow on a schedule (daily by default) for one selection, e.g. --ids-file papers.txt.
 
@@ -122,7 +145,8 @@ def serve(
     """
     local.keep_prefect_local()  # before anything imports Prefect: it reads its settings once, at import
     try:
-        params = selection(ids, more, ids_file, query, category, since, max_papers, drafts_dir, model)
+        ranking = rk.flow_rank(rank, posts, reading_list, library, author, include, exclude, min_score)
+        params = selection(ids, more, ids_file, query, category, since, max_papers, drafts_dir, model, ranking)
         settings = load_settings(model=model, drafts_dir=drafts_dir)
         schedule = cron or settings.schedule_cron
         _check_cron(schedule, "--cron" if cron else "schedule_cron")
@@ -136,6 +160,8 @@ def serve(
     for key in ("ids_file", "drafts_dir"):  # scheduled runs may start from another folder
         if key in params:
             params[key] = str(Path(params[key]).expanduser().resolve())
+    if "rank" in params:
+        params["rank"] = rk.absolute_paths(params["rank"])
     console_logs.one_line_console_logs()
     from prefect.settings import PREFECT_API_URL
 

@@ -69,6 +69,24 @@ def fetch_metadata(ref: SourceRef, settings: Settings) -> PaperMeta:
     return meta
 
 
+def metadata_of(refs: list[SourceRef], settings: Settings) -> list[PaperMeta]:
+    """Metadata of many arXiv papers in one paged request (a reading list); the ones arXiv lacks are left out."""
+    wanted = [r.versioned_id for r in refs if r.kind == "arxiv" and r.versioned_id]
+    if not wanted:
+        return []
+    try:
+        return list(_run_search(arxiv.Search(id_list=wanted, max_results=len(wanted)), settings))
+    except InvalidSourceError:  # one malformed id fails the whole id_list: then one by one
+        return [m for r in refs if (m := _quiet_metadata(r, settings)) is not None]
+
+
+def _quiet_metadata(ref: SourceRef, settings: Settings) -> PaperMeta | None:
+    try:
+        return fetch_metadata(ref, settings)
+    except (PaperNotFoundError, InvalidSourceError):
+        return None
+
+
 def check_max(max_results: int) -> None:
     """At least one paper: the one rule for ``--max`` and ``max_results``."""
     if isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 1:
@@ -89,8 +107,6 @@ def search(query: str, settings: Settings, max_results: int = 10) -> list[PaperM
         raise InvalidSourceError("empty arXiv query", hint="e.g. 'ti:transformer AND cat:cs.CL'")
     check_max(max_results)
     return list(_run_search(arxiv.Search(query=query.strip(), max_results=max_results), settings))
-
-
 
 
 def new_in_categories(

@@ -14,6 +14,9 @@ stage functions of :mod:`pipeline.core`.
 * Task runs are named after their paper ("extract 1706.03762v5"), see :mod:`pipeline.flows.tasks`.
 * Every run leaves a Markdown artifact (``paperdraft-run``): title, link, draft,
   status and seconds per paper.
+* With ``rank``, the new papers in the categories are ranked by the author's own drafts, posts, reading
+  list and library (:mod:`pipeline.flows.ranked`, the same ranking as ``paperdraft digest``), the ranked
+  table is an artifact too (``paperdraft-digest``), and only the best ``max_papers`` are drafted.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from pipeline import core, extraction_cache
 from pipeline.config import load_settings
 from pipeline.draftfile.lookup import existing_draft
 from pipeline.errors import PapersFailed
+from pipeline.flows.ranked import check_ranked, ranked_select_task
 from pipeline.flows.report import PaperOutcome, error_text, report_markdown
 from pipeline.flows.selection import Item, describe_selection
 from pipeline.flows.tasks import chunk_task, extract_task, figures_task, metadata_task, pdf_task, select_task, \
@@ -56,8 +60,12 @@ def draft_papers(
     max_papers: int = 20,
     drafts_dir: str | None = None,
     model: str | None = None,
+    rank: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Draft a blog post for each selected arXiv paper; returns one report row (dict) per paper.
+
+    With ``rank`` (a :class:`pipeline.rank.records.RankSpec` as a dict; ``{}`` ranks by the drafts alone),
+    the new papers in ``categories`` are ranked by the author's profile and the best ``max_papers`` drafted.
 
     When a paper fails, the others still run, and the run then fails with :class:`PapersFailed`.
     """
@@ -73,7 +81,11 @@ def draft_papers(
     io = {"retries": max(settings.flow_retries, 0), "retry_delay_seconds": settings.retry_delays()}
     meta_t, pdf_t = metadata_task.with_options(**io), pdf_task.with_options(**io)
     # a bad selection is the user's error: fail the flow at once, no retries for it
-    items = select_task.with_options(**io)(settings, ids, ids_file, query, categories, since, max_papers)
+    if rank is not None:
+        check_ranked(ids, ids_file, query, categories, since, max_papers, rank)  # a bad one fails at once
+        items = ranked_select_task.with_options(**io)(settings, list(categories or []), since, max_papers, rank)
+    else:
+        items = select_task.with_options(**io)(settings, ids, ids_file, query, categories, since, max_papers)
     logger.info("%d papers selected (%s)", len(items), describe_selection(ids, ids_file, query, categories, since))
     prompts = prompt_hashes()
     drafts = Path(settings.drafts_dir)

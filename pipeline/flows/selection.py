@@ -108,13 +108,16 @@ def parse_reading_list(path: str | Path) -> list[SourceRef]:
 
 
 def parse_since(since: str | None, today: date | None = None) -> date:
-    """An ISO date (2026-11-20); none means yesterday (UTC), for a daily schedule."""
-    if not since:
-        return (today or datetime.now(timezone.utc).date()) - timedelta(days=1)
+    """An ISO date (2026-11-20), or "today" or "yesterday" (UTC); none means yesterday, for a daily schedule."""
+    today = today or datetime.now(timezone.utc).date()
+    word = (since or "yesterday").strip().lower()
+    if word in ("yesterday", "today"):
+        return today - timedelta(days=1 if word == "yesterday" else 0)
     try:
-        return date.fromisoformat(since.strip())
+        return date.fromisoformat(word)
     except ValueError:
-        raise InvalidSourceError(f"--since is not a date: {since!r}", hint="YYYY-MM-DD, e.g. 2026-11-20") from None
+        raise InvalidSourceError(f"--since is not a date: {since!r}",
+                                 hint="YYYY-MM-DD (e.g. 2026-11-20), today or yesterday") from None
 
 
 def _from_meta(meta: PaperMeta) -> Item:
