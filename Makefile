@@ -7,7 +7,7 @@ PIP := $(PY) -m pip
 # On a GPU machine: make install TORCH_SPEC=torch
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: install demo test bench bench-flows bench-lsp bench-ranking quality clean
+.PHONY: install demo test bench bench-flows bench-figures bench-lsp bench-ranking quality clean
 
 install: $(VENV)/.installed
 
@@ -35,6 +35,10 @@ bench: install
 
 bench-flows: install
 	$(PY) benchmarks/bench_flows.py
+
+# needs the shared corpus beside this checkout (or PAPERDRAFT_CORPUS); crops go to /tmp/paperdraft-figures
+bench-figures: install
+	$(PY) benchmarks/bench_figures.py
 
 bench-lsp: install
 	$(PY) benchmarks/bench_lsp.py

@@ -162,7 +162,7 @@ def test_a_local_pdf_has_an_unknown_licence_and_its_post_shows_no_pictures(tmp_p
     plan = core.plan_figures(figures, doc, meta, load_settings(), HEADINGS)
     path = Path(write_draft(meta, _summary(), str(pdf), tmp_path / "drafts", name="attention", plan=plan).path)
     assert "license: unknown" in path.read_text()
-    assert any("an unknown licence" in f.message for f in check_file(path, 80))
+    assert any("its licence is unknown" in f.message for f in check_file(path, 80))
     _, post = _published(tmp_path, path, "plain", tmp_path / "blog")
     assert "![" not in post and "Figure 1 is not shown here" in post
 

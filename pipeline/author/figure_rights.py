@@ -58,12 +58,13 @@ def case_message(front: dict, pictures: int) -> str | None:
     name = licence_name(front.get("license"))
     if figure_case(front) == "open":
         return f"the paper is under {name}: publish copies its {pictures} figure(s) into the blog, with attribution"
+    why = ("its licence is unknown, so nothing says you may republish its figures" if figure_case(front) == "unknown"
+           else f"the paper is under {name}, which does not let you republish its figures")
     if front.get(OVERRIDE_KEY) is True:
-        return (f"the paper is under {name}, which does not let you republish its figures; publish_figures is "
-                f"true, so the post shows {pictures} figure(s) and says you take responsibility for them")
-    return (f"the paper is under {name}, which does not let you republish its figures: publish links to their "
-            f"pages instead (publish --with-figures, or publish_figures: true, includes them on your "
-            f"responsibility)")
+        return f"{why}; publish_figures is true, so the post shows {pictures} figure(s) and says you take " \
+               "responsibility for them"
+    return (f"{why}: publish links to their pages instead (publish --with-figures, or publish_figures: true, "
+            "includes them on your responsibility)")
 
 
 def picture_place(fmt: str, blog_dir: Path, post: Path) -> tuple[Path, Callable[[str], str]]:
