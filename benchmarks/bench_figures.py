@@ -10,7 +10,8 @@ paperdraft's figure extraction on each PDF and prints, per paper and in all:
 - the crops are written under ``--out`` (one folder per paper) to be looked at; whether each crop holds its
   figure is judged by eye, not here;
 - seconds per paper for figure extraction, beside raw pypdf ``extract_text`` on the same PDF (the text
-  extraction baseline) and, with ``--draft-seconds``, a drafting time measured by ``bench_draft.py``.
+  extraction baseline); with ``--draft PDF-NAME``, a whole draft of that paper (default model, no summary
+  cache, figures off) timed in the same run, to compare figure extraction with.
 """
 
 from __future__ import annotations
@@ -45,11 +46,30 @@ def raw_pypdf_seconds(path: Path) -> float:
     return time.perf_counter() - started
 
 
+def draft_seconds(pdf: Path) -> float:
+    """One draft of ``pdf`` with the default model, the model loaded first (warm), no summary cache, no figures."""
+    import tempfile
+
+    from pipeline import core
+    from pipeline.config import load_settings
+    from pipeline.summarize.model import load_backend
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(drafts_dir=tmp).replace(figures=False)
+        backend = load_backend(settings.model, settings.device, settings.cache)
+        started = time.perf_counter()
+        core.draft_one(str(pdf), settings, backend=backend, use_cache=False)
+        return time.perf_counter() - started
+
+
 def main() -> None:
+    import logging
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
     parser.add_argument("--out", type=Path, default=Path("/tmp/paperdraft-figures"))
-    parser.add_argument("--draft-seconds", type=float, default=None, help="drafting time of one paper, to compare")
+    parser.add_argument("--draft", default=None, help="a PDF of the list to draft (default model), e.g. 1706.03762v5.pdf")
     parser.add_argument("--only", default=None, help="one PDF file name")
     args = parser.parse_args()
     truth = json.loads(TRUTH.read_text())["papers"]
@@ -83,8 +103,11 @@ def main() -> None:
     n = max(len(rows), 1)
     print(f"\nfigure extraction: {totals['fig_s'] / n:.2f} s per paper; raw pypdf text: {totals['pypdf_s'] / n:.2f} s "
           f"per paper (ratio {totals['fig_s'] / max(totals['pypdf_s'], 1e-9):.2f})")
-    if args.draft_seconds:
-        print(f"against a draft of {args.draft_seconds:.1f} s: {100 * totals['fig_s'] / n / args.draft_seconds:.1f}%")
+    if args.draft:
+        paper_s = next(r[4] for r in rows if r[0] == args.draft)
+        draft_s = draft_seconds(pdf_for(args.corpus, args.draft))
+        print(f"{args.draft}: figures {paper_s:.2f} s against a draft of {draft_s:.1f} s without them "
+              f"(default model, warm): {100 * paper_s / draft_s:.1f}%")
     for what, items in (("missed", misses), ("not in the truth", extras)):
         if items:
             print(f"\n{what}: " + "; ".join(f"{p} {k} {num} p{page}" for p, k, num, page in items))
