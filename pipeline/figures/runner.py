@@ -48,7 +48,8 @@ def _lines(stream, into: queue.Queue) -> None:
 def _one_run(pdf: Path, out: Path, skip: list[int], dpi: int | None, deadline: float, page_seconds: float,
              memory: int) -> _Run:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [_package_root(), os.environ.get("PYTHONPATH")])))
-    request = {"pdf": str(pdf), "out": str(out), "skip": skip, "memory_bytes": memory, "max_pages": MAX_PAGES}
+    request = {"pdf": str(pdf), "out": str(out), "skip": skip, "memory_bytes": memory, "max_pages": MAX_PAGES,
+               "seconds": max(deadline - time.monotonic(), 1.0)}
     if dpi:
         request["dpi"] = dpi
     proc = subprocess.Popen([sys.executable, "-m", "pipeline.figures.worker"], stdin=subprocess.PIPE,

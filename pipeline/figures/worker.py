@@ -2,7 +2,7 @@
 
 Run by :mod:`.runner` as ``python -m pipeline.figures.worker`` with a JSON request on stdin::
 
-    {"pdf": "...", "out": "<folder>", "dpi": 160, "skip": [pages], "memory_bytes": N}
+    {"pdf": "...", "out": "<folder>", "dpi": 160, "skip": [pages], "memory_bytes": N, "seconds": S}
 
 Each line on stdout is one JSON object: ``{"reading": n}`` before page n is read, ``{"rendering": n}``
 before a figure of page n is rendered, ``{"figure": {...}}`` for each figure, ``{"skipped": [n, why]}`` for a
@@ -14,6 +14,7 @@ without bound kills this process only; the runner sees which page it was on.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -79,9 +80,16 @@ def run(request: dict) -> None:
     _say(done=True)
 
 
+def _limit_time(seconds: float) -> None:
+    """End this process after ``seconds``, even if the runner that watches it is gone (killed with its draft)."""
+    if seconds > 0 and hasattr(signal, "alarm"):
+        signal.alarm(int(seconds) + 1)
+
+
 def main() -> None:
     request = json.loads(sys.stdin.readline())
     _limit_memory(int(request.get("memory_bytes") or 0))
+    _limit_time(float(request.get("seconds") or 0))
     try:
         run(request)
     except MemoryError:
