@@ -278,3 +278,40 @@ def test_serve_with_prefect_api_url_uses_that_server_and_starts_none(
         assert prefect_server.deployment()["paused"] is True  # and pauses its schedule as it goes
     finally:
         serve.kill_all()
+
+
+def test_serve_rank_on_a_real_server_drafts_the_best_new_papers_for_the_author(
+        prefect_server: Api, arxiv_server: ArxivTestServer, tiny_model_dir: Path, tmp_path: Path, monkeypatch):
+    """"The 3 best new cs.CL papers for me, every morning" as one deployment: a run of it, triggered through the
+    API of a real Prefect server, ranks the day's papers against the author's posts and drafts the top three."""
+    from datetime import date, timedelta
+
+    from tests.test_ranking import SIGNAL_IDS, TRANSFORMER_IDS, TRANSFORMER_POSTS, _day_of_papers, _post
+
+    _day_of_papers(monkeypatch, 5, date.today() - timedelta(days=1))
+    blog = tmp_path / "blog"
+    for name, (title, body) in TRANSFORMER_POSTS.items():
+        _post(blog, name, title, body)
+    drafts = tmp_path / "drafts"
+    env = _env(tmp_path, arxiv_server, PREFECT_API_URL=prefect_server.url)
+    serve = Serve(tmp_path, env, "--category", "cs.CL", "--category", "cs.LG", "--since", "yesterday", "--rank",
+                  "--max", "3", "--posts", str(blog), "--drafts-dir", str(drafts), "--model", str(tiny_model_dir),
+                  "--cron", "0 7 * * *")
+    try:
+        deployment = _wait("the deployment on that server", prefect_server.deployment, timeout=180, log=serve.err)
+        assert deployment["parameters"]["rank"]["posts"] == [str(blog.resolve())]
+        run_id = prefect_server.call("POST", f"/deployments/{deployment['id']}/create_flow_run", {})["id"]
+
+        def finished():
+            serve.processes()
+            state = prefect_server.call("GET", f"/flow_runs/{run_id}")["state"]["type"]
+            return state if state in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+        assert _wait("the triggered run", finished, timeout=400, log=serve.err) == "COMPLETED", serve.output()[-4000:]
+        drafted = sorted(p.name.split("-")[0] for p in drafts.glob("*.md"))
+        assert len(drafted) == 3 and set(drafted) <= TRANSFORMER_IDS | {"2204.02311"}, drafted
+        assert not set(drafted) & SIGNAL_IDS
+        serve.proc.send_signal(signal.SIGTERM)
+        assert serve.proc.wait(timeout=90) == 0, serve.output()[-4000:]
+    finally:
+        serve.kill_all()
