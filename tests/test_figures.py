@@ -202,3 +202,21 @@ def test_captions_match_the_list_made_by_eye_on_every_corpus_paper(tmp_path: Pat
         expected_total += len(expected)
     assert expected_total > 150
     assert right / expected_total >= 0.95 and right / found_total >= 0.95, (right, found_total, expected_total)
+
+
+def test_a_page_larger_than_pdf_allows_is_not_rendered_and_says_why(tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    font = writer._add_object(DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"):
+                                                NameObject("/Type1"), NameObject("/BaseFont"): NameObject("/Helvetica")}))
+    page = writer.add_blank_page(20000, 20000)  # 277 inches a side: 44,000 pixels at 160 dpi
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})})
+    stream = DecodedStreamObject()
+    stream.set_data(b"0 0 1 rg 5000 10300 9000 6000 re f BT /F1 200 Tf 4000 10000 Td (Figure 1: A huge page.) Tj ET")
+    page[NameObject("/Contents")] = writer._add_object(stream)
+    writer.write(tmp_path / "huge.pdf")
+    figures = extract_figures(tmp_path / "huge.pdf", tmp_path / "out", time_budget=60)
+    (fig,) = figures.figures
+    assert fig.image is None and "larger than a PDF page may be" in fig.problem
