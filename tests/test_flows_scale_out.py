@@ -81,6 +81,7 @@ class Prefect:
             "PREFECT_WORKER_HEARTBEAT_SECONDS": "5",
             "PAPERDRAFT_HOME": str(tmp / "paperdraft-home"),
             "PAPERDRAFT_ARXIV_API_URL": arxiv.api_url,
+            "PAPERDRAFT_ARXIV_OAI_URL": arxiv.oai_url,
             "PAPERDRAFT_ARXIV_DELAY_SECONDS": "0.1",  # each process's own gate; the rate limit spaces them
             "PAPERDRAFT_ARXIV_TIMEOUT_SECONDS": "10",
             "PAPERDRAFT_FLOW_RETRY_DELAYS": "1",

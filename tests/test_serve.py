@@ -137,6 +137,7 @@ def _env(tmp_path: Path, arxiv: ArxivTestServer, **extra: str) -> dict[str, str]
         "PREFECT_HOME": str(tmp_path / "prefect-home"),  # the serving process's own (results, profiles)
         "PAPERDRAFT_HOME": str(home),  # the server serve starts keeps its database under it
         "PAPERDRAFT_ARXIV_API_URL": arxiv.api_url,
+        "PAPERDRAFT_ARXIV_OAI_URL": arxiv.oai_url,
         "PAPERDRAFT_ARXIV_DELAY_SECONDS": "0.05",
         "PAPERDRAFT_ARXIV_TIMEOUT_SECONDS": "10",
         "PAPERDRAFT_FLOW_RETRIES": "0",

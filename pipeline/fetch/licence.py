@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 UNKNOWN = "unknown"
 NO_LICENCE = "none"  # the record has no <license>: arXiv's default, its non-exclusive distribution licence
 MAX_RECORD_BYTES = 2 * 2**20
+LICENCE_RETRIES = 1
 _NS = {"oai": "http://www.openarchives.org/OAI/2.0/", "arXiv": "http://arxiv.org/OAI/arXiv/"}
 
 
@@ -76,8 +77,10 @@ def fetch_licence(meta: PaperMeta, settings: Settings) -> str:
                 raise FetchError(f"the OAI-PMH record is larger than {MAX_RECORD_BYTES >> 20} MiB ({base})")
             return parse_licence(resp.content)
 
+    # the licence only decides what publish copies: one retry, not a PDF's patience, before "unknown"
+    patient = settings.replace(arxiv_retries=min(settings.arxiv_retries, LICENCE_RETRIES))
     try:
-        licence = with_retries(f"licence of {meta.versioned_id}", base, settings, once)
+        licence = with_retries(f"licence of {meta.versioned_id}", base, patient, once)
     except PaperdraftError as err:
         log.warning("%s: the licence is unknown (%s); publish will not copy its figures", meta.versioned_id, err)
         return UNKNOWN
