@@ -167,11 +167,11 @@ class Prefect:
 
 
 def _statuses(markdown: str) -> dict[str, str]:
-    """arXiv id -> status, from the run artifact's table."""
+    """arXiv id -> status, from the run artifact's table (paper, link, draft, status, figures, seconds)."""
     out = {}
     for line in markdown.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 5 and cells[1].startswith("[arXiv:"):
+        if len(cells) == 6 and cells[1].startswith("[arXiv:"):
             out[cells[1][len("[arXiv:"):].split("v")[0].split("]")[0]] = cells[3]
     return out
 

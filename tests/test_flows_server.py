@@ -188,7 +188,8 @@ def test_task_runs_carry_the_papers_id_and_the_name_shares_the_cache(env, arxiv_
         runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
     names = sorted(r.name for r in runs)
     per_paper = [n for n in names if not n.startswith("select papers")]
-    assert sorted(n.split(" 1803")[0] for n in per_paper) == ["chunk", "extract", "metadata", "pdf", "summarise",
+    assert sorted(n.split(" 1803")[0] for n in per_paper) == ["chunk", "extract", "figures", "metadata", "pdf",
+                                                               "summarise",
                                                                "write draft"], names
     assert "metadata 1803.10963" in names  # asked for unversioned: the version is known after the metadata
     assert all(n.endswith(" 1803.10963v2") for n in per_paper if not n.startswith("metadata")), names
