@@ -30,7 +30,7 @@ STAGE_MODULES: dict[str, tuple[str, ...]] = {
               "pipeline.config", "pipeline.errors", "pipeline.hashing", "pipeline.extract.paragraphs"),
     "figures": ("pipeline.extract", "pipeline.figures", "pipeline.records", "pipeline.errors",
                 "pipeline.pdf_bytes", "pipeline.hashing",
-                "pipeline.code_hash", "pipeline.config", "pipeline.core"),
+                "pipeline.code_hash", "pipeline.config", "pipeline.core", "pipeline.cache_files"),
     "summary": ("pipeline.summarize", "pipeline.core", "pipeline.records", "pipeline.draftfile.format",
                 "pipeline.config", "pipeline.errors", "pipeline.hashing", "pipeline.extract.paragraphs"),
 }

@@ -16,11 +16,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from pipeline.cache_files import keep_json
 from pipeline.code_hash import stage_key
 from pipeline.config import Settings
 from pipeline.hashing import sha256_file
@@ -109,21 +108,4 @@ def store(settings: Settings, meta: PaperMeta | None, doc: Document) -> Path | N
     or None (and a warning) when it cannot be written."""
     identity = paper_identity(meta, doc.sha256)
     path = cache_path(settings, identity)
-    tmp: Path | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-        tmp = Path(name)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump({"paper": identity, "document": dataclasses.asdict(doc)}, out, ensure_ascii=False)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
-        if not isinstance(exc, OSError):
-            raise
-        log.warning("could not keep the paper's text in the cache (%s): %s", path, exc.strerror or exc)
-        return None
-    return path
+    return keep_json(path, {"paper": identity, "document": dataclasses.asdict(doc)}, "the paper's text")

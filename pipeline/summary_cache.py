@@ -15,11 +15,10 @@ import dataclasses
 import importlib.metadata
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from pipeline.cache_files import keep_json
 from pipeline.code_hash import stage_key
 from pipeline.config import DEFAULT_MODEL, Settings
 from pipeline.hashing import sha256_text
@@ -122,21 +121,4 @@ def store(settings: Settings, key: str, summary: Summary, meta: PaperMeta | None
     path = cache_path(settings, key)
     record = {"key": key, "paper": (meta.versioned_id or meta.title) if meta else None,
               "summary": dataclasses.asdict(summary)}
-    tmp: Path | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-        tmp = Path(name)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(record, out, ensure_ascii=False)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
-        if not isinstance(exc, OSError):
-            raise
-        log.warning("could not keep the summary in the cache (%s): %s", path, exc.strerror or exc)
-        return None
-    return path
+    return keep_json(path, record, "the summary")

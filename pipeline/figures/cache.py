@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
+from pipeline.cache_files import keep_json
 from pipeline.code_hash import stage_key
 from pipeline.config import Settings
 from pipeline.figures import extract_figures
@@ -58,10 +58,5 @@ def load_or_extract(pdf: Path, settings: Settings, pdf_sha256: str | None = None
     figures = extract_figures(pdf, folder)
     index = {"figures": [asdict(f) for f in figures.figures], "failed_pages": figures.failed_pages,
              "seconds": figures.seconds}
-    try:
-        tmp = folder / f".{INDEX}.tmp"
-        tmp.write_text(json.dumps(index), encoding="utf-8")
-        os.replace(tmp, folder / INDEX)
-    except OSError as exc:
-        log.warning("could not write the figure index %s: %s", folder / INDEX, exc.strerror or exc)
+    keep_json(folder / INDEX, index, "the figure index")
     return figures, False
