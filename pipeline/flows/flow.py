@@ -35,7 +35,7 @@ from pipeline.errors import PapersFailed
 from pipeline.flows.report import PaperOutcome, error_text, report_markdown
 from pipeline.flows.selection import Item, describe_selection
 from pipeline.flows.tasks import chunk_task, extract_task, figures_task, metadata_task, pdf_task, select_task, \
-    summarise_task, write_task
+    source_task, summarise_task, write_task
 from pipeline.records import Document, DraftResult
 from pipeline.config import Settings
 from pipeline.summarize.prompts import prompt_hashes
@@ -81,15 +81,17 @@ def draft_papers(
     # I/O up front: metadata then PDF of each paper, as futures, paper by paper. They run on the one
     # I/O thread (FIFO) while this thread runs the model on paper i, so the next papers' PDFs download
     # meanwhile, and the first paper's model work waits for two requests only; the gate spaces them.
-    metas, pdfs = [], []
+    metas, pdfs, sources = [], [], []
     for it in items:
         meta_future = meta_t.submit(it.ref, settings) if it.meta is None else None
         metas.append(meta_future)
-        pdfs.append(pdf_t.submit(meta_future if meta_future is not None else it.meta, settings, str(drafts)))
+        meta_in = meta_future if meta_future is not None else it.meta
+        pdfs.append(pdf_t.submit(meta_in, settings, str(drafts)))
+        sources.append(source_task.submit(meta_in, settings) if settings.text_source != "pdf" else None)
 
     outcomes = [
-        _draft_item(it, meta_future, pdf_future, settings, prompts, logger)
-        for it, meta_future, pdf_future in zip(items, metas, pdfs)
+        _draft_item(it, meta_future, pdf_future, settings, prompts, logger, source_future)
+        for it, meta_future, pdf_future, source_future in zip(items, metas, pdfs, sources)
     ]
 
     total = time.perf_counter() - started
@@ -148,12 +150,17 @@ def _draft_item(it: Item, meta_future: Any, pdf_future: Any, settings: Settings,
             logger.info("%s: skipped, %s already drafts this version", meta.versioned_id, done)
             return out
         paper = meta.versioned_id or it.ref.raw  # names the task runs; no part of a cache key
-        doc: Document = steps.result("extract", extract_task(pdf_path, "pdf", paper, return_state=True))
+        source, no_source = (None, "text_source = pdf") if source_future is None else \
+            steps.result("source", _finished(source_future))
+        doc: Document = steps.result("extract", extract_task(pdf_path, "pdf", paper, source, settings.text_source,
+                                                             no_source, return_state=True))
         extraction_cache.store(settings, meta, doc)  # the paper's text, for the language server's hovers
         chunks = steps.result("chunk", chunk_task(doc, settings, meta.title, paper, return_state=True))
         summary = steps.result("summarise", summarise_task(meta, chunks, settings, doc.sha256, prompts,
                                                            return_state=True))
-        figures = steps.result("figures", figures_task(pdf_path, settings, doc.sha256, paper, return_state=True))
+        figures = steps.result("figures", figures_task(pdf_path, settings, doc.sha256, paper,
+                                                       source if doc.text_from == "latex" else None,
+                                                       doc if doc.text_from == "latex" else None, return_state=True))
         result: DraftResult = steps.result("write", write_task(meta, summary, doc, it.ref.raw, str(drafts), figures,
                                                                settings, return_state=True))
         out.status, out.path, out.figures = result.status, result.path, result.figures
