@@ -138,3 +138,32 @@ def test_a_sentence_is_quotable_with_its_latex_math():
                 "\\mathbb{R}^{d \\times m}$ are the learned weights of the network.")
     assert is_prose(sentence)
     assert not is_prose("y = W2σ(W1x + b) where W1 ∈ Rd×m and b ∈ Rm are the weights")  # a flattened one is not
+
+
+def test_a_simple_table_is_markdown_in_the_text_and_a_complex_one_only_its_caption(tmp_path):
+    (tmp_path / "main.tex").write_text(r"""\documentclass{article}
+\begin{document}
+\section{Results}
+Our model is better than the baseline on every task we tried, as the table shows.
+\begin{table}[t]\centering
+\caption{BLEU on the test sets.}\label{tab:bleu}
+\begin{tabular}{lcc}\toprule
+Model & EN-DE & EN-FR \\ \midrule
+Base~\cite{x} & 27.3 & $38.1$ \\
+Ours & \textbf{28.4} & 41.8\% \\ \bottomrule
+\end{tabular}
+\end{table}
+\begin{table}\caption{Merged cells.}
+\begin{tabular}{cc} \multicolumn{2}{c}{Both} \\ 1 & 2 \\ \end{tabular}
+\end{table}
+Table~\ref{tab:bleu} holds the numbers.
+\end{document}
+""")
+    latex = read_latex_tree(tmp_path)
+    simple, merged = [f for f in latex.figures if f.kind == "table"]
+    assert simple.table.splitlines() == ["| Model | EN-DE | EN-FR |", "|---|---|---|", "| Base [x] | 27.3 | 38.1 |",
+                                         "| Ours | 28.4 | 41.8% |"]  # a number in math is a number; \cite{x} unknown
+    assert merged.table is None
+    text = latex.document.section("results").text
+    assert "Table 1: BLEU on the test sets." in text and "| Ours | 28.4 | 41.8% |" in text
+    assert "Merged cells" not in text and "Table 1 holds the numbers." in text
