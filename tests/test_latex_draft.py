@@ -96,20 +96,29 @@ def _hostile(kind: str) -> bytes:
             info = tarfile.TarInfo("main.tex")
             info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
             tar.addfile(info)
-    data = gzip.compress(raw.getvalue())
-    return data[: len(data) // 2] if kind == "truncated" else data
+        elif kind == "bomb":  # more members than archive.MAX_MEMBERS allows (lowered by the test)
+            for n in range(12):
+                info = tarfile.TarInfo(f"part{n}.tex")
+                info.size = 1
+                tar.addfile(info, io.BytesIO(b"x"))
+    return gzip.compress(raw.getvalue())
 
 
-@pytest.mark.parametrize("kind", ["traversal", "link", "truncated"])
+@pytest.mark.parametrize("kind", ["traversal", "link", "truncated", "bomb"])
 def test_a_hostile_e_print_is_refused_and_the_pdf_drafted_instead(tmp_path, arxiv_server: ArxivTestServer,
-                                                                   tiny_backend, kind):
-    arxiv_server.eprints["1706.03762"] = _hostile("traversal" if kind == "truncated" else kind)
+                                                                   tiny_backend, kind, monkeypatch):
+    from pipeline.extract.latex import archive
+
+    monkeypatch.setattr(archive, "MAX_MEMBERS", 5)
+    whole = (arxiv_server.corpus / "latex" / "eprints" / "2310.03240.tar.gz").read_bytes()
+    arxiv_server.eprints["1706.03762"] = whole[: len(whole) // 2] if kind == "truncated" else _hostile(kind)
     settings = _settings(tmp_path, figures=False)
     result = core.draft_one("1706.03762", settings, backend=tiny_backend)
     front = _front(Path(result.path).read_text())
     assert front["text_from"] == "pdf" and "LaTeX source" in front["text_note"]
-    assert not (tmp_path / "escaped.tex").exists() and not any(settings.cache.rglob("escaped.tex"))
-    assert not any((settings.cache.parent / n).exists() for n in ("escaped.tex",))
+    assert not any(p.name == "escaped.tex" or p.name.startswith("part") for p in tmp_path.rglob("*"))
+    assert not [p for p in (settings.cache / "sources").iterdir() if not p.name.startswith(".")] if \
+        (settings.cache / "sources").exists() else True  # nothing unpacked is kept
 
 
 def test_a_pdf_only_e_print_drafts_from_the_pdf_and_says_so(tmp_path, arxiv_server: ArxivTestServer, tiny_backend):
@@ -135,3 +144,25 @@ def test_a_paper_whose_pdf_is_missing_is_drafted_from_its_source_citing_sections
     front = _front(text)
     assert front["text_from"] == "latex" and "no pages" in front["text_note"] and "404" in front["text_note"]
     assert not re.search(r"\(p\. \d", text.split("## ", 1)[1])
+
+
+def test_the_cli_drafts_2310_03240_from_its_e_print(tmp_path, arxiv_server: ArxivTestServer, monkeypatch, tiny_model_dir):
+    """The issue's "done when": `paperdraft draft 2310.03240` against the test server serving the e-print."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    monkeypatch.setenv("PAPERDRAFT_MODEL", str(tiny_model_dir))
+    result = CliRunner().invoke(app, ["draft", "2310.03240", "--drafts-dir", str(tmp_path / "d")])
+    assert result.exit_code == 0, result.output
+    (draft,) = (tmp_path / "d").glob("*.md")
+    text = draft.read_text()
+    assert _front(text)["text_from"] == "latex"
+    from pipeline.extract.latex import read_latex_tree
+
+    outline = read_latex_tree(arxiv_server.corpus / "latex" / "2310_03240").outline + ["Abstract"]
+    names = {h.split(" ", 1)[0] for h in outline if h[:1].isdigit() or h[:2] in ("A.", "B.")} | {
+        h[:40] for h in outline}
+    cited = set(re.findall(r"\((?:p\. \d+, )?§([^)]+)\)", text))
+    assert cited and cited <= names  # the paper's own sections
+    assert "![Figure" in text
