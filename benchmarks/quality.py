@@ -303,6 +303,9 @@ def latex_main(argv: list[str]) -> None:
     parser.add_argument("--model", default=None)
     parser.add_argument("--save", type=Path, default=None)
     parser.add_argument("--no-model", action="store_true", help="parsing times and artefacts only")
+    parser.add_argument("--max-chars", type=int, default=100_000,
+                        help="draft no longer body (time; like --max-pages 30 of the PDF harness)")
+    parser.add_argument("--only", nargs="*", default=None, help="draft only these (e.g. 2310_03240 '2102_10535 PDF')")
     args = parser.parse_args(argv)
     logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -346,8 +349,12 @@ def latex_main(argv: list[str]) -> None:
     runs[list(TREES).index(tree_name)] = (f"{tree_name} src", matched)
     for name, doc in runs:
         abstract = docs[tree_name if name.startswith(tree_name) else name].section("abstract")
-        if abstract is None:
-            print(f"{name:<22}no abstract in the source")
+        chars = sum(len(s.text) for s in _without_abstract(doc).body)
+        if args.only is not None and name not in args.only:
+            continue
+        if abstract is None or chars > args.max_chars:
+            print(f"{name:<22}skipped: " + ("no abstract in the source" if abstract is None else
+                                            f"{chars} characters of body, over --max-chars {args.max_chars}"))
             continue
         scores, quotes, with_math, seconds = _score_draft(name.replace(" ", "_"), doc, abstract.text, backend,
                                                           settings, scorer, args.save)

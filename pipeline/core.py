@@ -15,6 +15,7 @@ from typing import Callable
 from pipeline import fetch as arxiv
 from pipeline import extraction_cache, figure_cache, summary_cache
 from pipeline.author.critique_aids import critique_aids
+from pipeline.code_hash import stage_key
 from pipeline.config import Settings
 from pipeline.draftfile.store import write_draft
 from pipeline.errors import ConfigError, ExtractionError, FetchError, PaperNotFoundError
@@ -26,7 +27,6 @@ from pipeline.extract.pdf import extract_pdf
 from pipeline.extract.text_file import extract_text_file
 from pipeline.fetch.licence import fetch_licence
 from pipeline.interrupts import Interrupted, deferred
-from pipeline.code_hash import stage_key
 from pipeline.records import Chunk, Document, DraftResult, FigurePlan, FigureSet, PaperMeta, SourceRef, Summary
 from pipeline.sources import parse_source
 from pipeline.summarize.chunk import chunk_document
@@ -84,16 +84,17 @@ def fetch(ref: SourceRef, settings: Settings, progress: Progress = _quiet) -> tu
     return meta, pdf
 
 
-def fetch_pdf(meta: PaperMeta, settings: Settings, progress: Progress = _quiet) -> tuple[Path | None, str | None]:
-    """The cached PDF, or None and why not. Only a paper whose source can be drafted without it gets None:
-    with ``text_source = pdf`` a missing PDF is the error it always was."""
+def fetch_pdf(meta: PaperMeta, settings: Settings,
+              progress: Progress = _quiet) -> tuple[Path | None, PaperNotFoundError | FetchError | None]:
+    """The cached PDF, or None and the error: a paper whose source can be drafted needs no PDF. With
+    ``text_source = pdf`` a missing PDF is raised, as it always was."""
     try:
         return arxiv.download_pdf(meta, settings, on_progress=lambda d, t: progress("download", d, t)), None
     except (PaperNotFoundError, FetchError) as exc:
         if settings.text_source == "pdf":
             raise
         log.warning("%s: no PDF (%s)", meta.versioned_id, exc.message)
-        return None, exc.message
+        return None, exc
 
 
 def fetch_source(meta: PaperMeta, settings: Settings) -> tuple[Path | None, str | None]:
@@ -212,16 +213,18 @@ def draft_one(
     ref = parse_source(source) if isinstance(source, str) else source
     if ref.kind == "arxiv":
         progress("fetch", 0, None)
-    source = no_source = no_pdf = None
+    tree = no_source = no_pdf = None
     if ref.kind == "arxiv":
         meta = arxiv.fetch_metadata(ref, settings)
         path, no_pdf = fetch_pdf(meta, settings, progress)
-        source, no_source = fetch_source(meta, settings)
+        tree, no_source = fetch_source(meta, settings)
+        if path is None and tree is None:
+            raise no_pdf  # neither text can be had: the PDF's error, as without the source
     else:
         meta, path = fetch(ref, settings, progress)
     progress("extract", 0, None)
-    doc = extract(path, ref.kind, progress, source=source, text_source=settings.text_source if ref.kind == "arxiv"
-                  else "pdf", no_source=no_source, no_pdf=no_pdf)
+    doc = extract(path, ref.kind, progress, source=tree, text_source=settings.text_source if ref.kind == "arxiv"
+                  else "pdf", no_source=no_source, no_pdf=str(no_pdf) if no_pdf else None)
     meta = paper_meta(meta, doc, ref)
     extraction_cache.store(settings, meta, doc)  # the paper's text, for the language server's hovers
     key = summary_cache.summary_key(doc.sha256, meta, settings, prompt_hashes()) if backend is None else None
@@ -238,7 +241,7 @@ def draft_one(
     name = None if ref.arxiv_id else Path(ref.path or ref.raw).stem
     aids = critique_aids(doc)
     found = find_figures(path, ref.kind, settings, None if doc.text_from == "latex" else doc.sha256, progress,
-                         source=source, doc=doc)
+                         source=tree, doc=doc)
     plan = plan_figures(found, doc, meta, settings, list(summary.sections))
     with deferred() as pending:  # a Ctrl-C during the write takes effect after it, and the CLI says it was written
         result = write_draft(meta, summary, ref.raw, settings.drafts_dir, name=name, force=force, aids=aids,

@@ -166,3 +166,9 @@ def test_the_cli_drafts_2310_03240_from_its_e_print(tmp_path, arxiv_server: Arxi
     cited = set(re.findall(r"\((?:p\. \d+, )?§([^)]+)\)", text))
     assert cited and cited <= names  # the paper's own sections
     assert "![Figure" in text
+
+
+def test_a_paper_with_neither_pdf_nor_source_fails_as_a_missing_pdf_always_did(tmp_path, arxiv_server, tiny_backend):
+    arxiv_server.no_pdf.add("1706.03762")  # its e-print is its PDF, so neither can be had
+    with pytest.raises(PaperNotFoundError, match="no PDF"):
+        core.draft_one("1706.03762", _settings(tmp_path, figures=False), backend=tiny_backend)
