@@ -172,3 +172,15 @@ def test_a_paper_with_neither_pdf_nor_source_fails_as_a_missing_pdf_always_did(t
     arxiv_server.no_pdf.add("1706.03762")  # its e-print is its PDF, so neither can be had
     with pytest.raises(PaperNotFoundError, match="no PDF"):
         core.draft_one("1706.03762", _settings(tmp_path, figures=False), backend=tiny_backend)
+
+
+def test_an_e_print_over_the_size_bound_is_refused_and_not_cached(tmp_path, arxiv_server, monkeypatch):
+    from pipeline.errors import FetchError
+    from pipeline.fetch import eprint
+
+    monkeypatch.setattr(eprint, "MAX_EPRINT_BYTES", 1000)
+    settings = _settings(tmp_path, arxiv_retries=0)
+    meta = fetch.fetch_metadata(core.parse_source("2310.03240"), settings)
+    with pytest.raises(FetchError, match="more than 1000"):
+        fetch.download_eprint(meta, settings)
+    assert not [p for p in fetch.eprint_cache_path(meta, settings).parent.iterdir()]
