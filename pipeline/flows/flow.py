@@ -87,7 +87,7 @@ def draft_papers(
         metas.append(meta_future)
         meta_in = meta_future if meta_future is not None else it.meta
         pdfs.append(pdf_t.submit(meta_in, settings, str(drafts)))
-        sources.append(source_task.submit(meta_in, settings) if settings.text_source != "pdf" else None)
+        sources.append(source_task.submit(meta_in, settings, str(drafts)) if settings.text_source != "pdf" else None)
 
     outcomes = [
         _draft_item(it, meta_future, pdf_future, settings, prompts, logger, source_future)
@@ -134,7 +134,7 @@ def _finished(future: Any) -> State:
 
 
 def _draft_item(it: Item, meta_future: Any, pdf_future: Any, settings: Settings, prompts: dict[str, str],
-                logger: Any) -> PaperOutcome:
+                logger: Any, source_future: Any = None) -> PaperOutcome:
     """One paper through the stage tasks, after its metadata and PDF futures; never raises."""
     begun = time.perf_counter()
     out = PaperOutcome(source=it.ref.raw, status="failed", arxiv_id=it.ref.versioned_id)

@@ -97,8 +97,12 @@ def pdf_task(meta: PaperMeta, settings: Settings, skip_if_drafted_in: str | None
 
 
 @task(name="source", task_run_name=run_name("source"), cache_policy=NO_CACHE)
-def source_task(meta: PaperMeta, settings: Settings) -> tuple[str | None, str | None]:
-    """The unpacked LaTeX source (its folder), or None and why not: a paper without one is drafted from its PDF."""
+def source_task(meta: PaperMeta, settings: Settings,
+                skip_if_drafted_in: str | None = None) -> tuple[str | None, str | None]:
+    """The unpacked LaTeX source (its folder), or None and why not: a paper without one is drafted from its PDF.
+    No request when ``skip_if_drafted_in`` already holds a draft of this version (the PDF task skips it too)."""
+    if skip_if_drafted_in is not None and existing_draft(meta, Path(skip_if_drafted_in)) is not None:
+        return None, "already drafted"
     if settings.text_source != "pdf" and not fetch.eprint_cache_path(meta, settings).is_file():
         arxiv_slot(settings)
     tree, why = core.fetch_source(meta, settings)
