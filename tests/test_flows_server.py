@@ -84,7 +84,7 @@ def test_rerun_after_a_crash_redoes_only_unfinished_work_from_the_cache(env, arx
     rows = _by_source(flows.draft_papers(ids=PAPERS[:2], drafts_dir=str(drafts), model=str(tiny_model_dir)))
     assert rows["1803.10963"]["status"] == "skipped"
     assert rows["1111.2011v2"]["status"] == "written"
-    assert rows["1111.2011v2"]["cached"] == ["extract", "chunk", "summarise"]
+    assert rows["1111.2011v2"]["cached"] == ["extract", "chunk", "summarise", "figures"]
     assert arxiv_server.count("/pdf/") == 2  # PDFs came from paperdraft's cache
 
 
