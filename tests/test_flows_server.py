@@ -121,11 +121,12 @@ def test_arxiv_requests_are_spaced_and_never_overlap_across_parallel_tasks(env, 
     rows = parallel(ids=PAPERS, drafts_dir=str(tmp_path / "drafts"), model=str(tiny_model_dir))
     assert [r["status"] for r in rows] == ["written"] * 3
     starts = [r.t for r in arxiv_server.requests]
-    assert len(starts) == 6  # 3 metadata + 3 PDFs, in parallel tasks
+    assert len(starts) == 12  # 3 metadata + 3 PDFs + 3 e-prints (LaTeX source) + 3 licences, in parallel tasks
+    assert sum(1 for r in arxiv_server.requests if r.path.startswith("/src/")) == 3
     gaps = [b - a for a, b in zip(starts, starts[1:])]
     # arrivals at the server: the gate spaces the starts by `delay`; connection set-up jitters arrival a little
     assert min(gaps) >= delay - 0.1, gaps
-    assert starts[-1] - starts[0] >= 5 * delay - 0.1, gaps
+    assert starts[-1] - starts[0] >= 11 * delay - 0.1, gaps
     assert fetch.GATE.max_in_flight == 1
     # and per second: never more than 1 / delay requests in any 1-second window
     for t in starts:
@@ -185,8 +186,8 @@ def test_task_runs_carry_the_papers_id_and_the_name_shares_the_cache(env, arxiv_
         runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
     names = sorted(r.name for r in runs)
     per_paper = [n for n in names if not n.startswith("select papers")]
-    assert sorted(n.split(" 1803")[0] for n in per_paper) == ["chunk", "extract", "metadata", "pdf", "summarise",
-                                                               "write draft"], names
+    assert sorted(n.split(" 1803")[0] for n in per_paper) == ["chunk", "extract", "figures", "metadata", "pdf",
+                                                               "source", "summarise", "write draft"], names
     assert "metadata 1803.10963" in names  # asked for unversioned: the version is known after the metadata
     assert all(n.endswith(" 1803.10963v2") for n in per_paper if not n.startswith("metadata")), names
 
