@@ -18,11 +18,8 @@ NOT_SIMPLE = {"multicolumn", "multirow", "makecell", "diagbox"}
 MAX_ROWS = 60  # a longer table is data, not something a blog post quotes
 
 
-class _NotSimple(Exception):
-    pass
-
-
-def _rows(nodes, inline) -> list[list[str]]:
+def _rows(nodes, inline) -> list[list[str]] | None:
+    """The rows' cells as text; None when the table is not simple."""
     rows: list[list[str]] = [[""]]
     for node in nodes or []:
         if node is None:
@@ -33,7 +30,7 @@ def _rows(nodes, inline) -> list[list[str]]:
             continue
         elif node.isNodeType(LatexMacroNode) and node.macroname in NOT_SIMPLE or (
                 node.isNodeType(LatexEnvironmentNode) and node.environmentname in TABULARS):
-            raise _NotSimple
+            return None
         elif node.isNodeType(LatexCharsNode):
             first, *more = typographic(node.chars).split("&")
             rows[-1][-1] += first
@@ -46,11 +43,8 @@ def _rows(nodes, inline) -> list[list[str]]:
 
 def markdown_table(node, inline) -> str | None:
     """The tabular ``node`` as Markdown, or None when it is not simple; ``inline`` writes nodes as prose."""
-    try:
-        rows = _rows(node.nodelist, inline)
-    except _NotSimple:
-        return None
-    if len(rows) < 2 or len(rows) > MAX_ROWS or len({len(r) for r in rows}) != 1 or len(rows[0]) < 2:
+    rows = _rows(node.nodelist, inline)
+    if rows is None or len(rows) < 2 or len(rows) > MAX_ROWS or len({len(r) for r in rows}) != 1 or len(rows[0]) < 2:
         return None
     head, *body = rows
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
