@@ -1,6 +1,7 @@
 """Quality harness: how close is a draft to the paper's own abstract, and are its numbers real?
 
     python benchmarks/quality.py PDF_DIR [--limit N] [--max-pages P] [--model ID] [--save DIR]
+    python benchmarks/quality.py --latex LATEX_DIR [--model ID] [--save DIR]   (papers drafted from their source)
 
 For each paper: remove the abstract from the text, draft from the body, take
 the first 200 words of the draft's machine-written sections (no page cites,
@@ -211,5 +212,157 @@ def main() -> None:
           f"cite; {weak} flagged as weakly supported")
 
 
+# --------------------------------------------------------------------------- drafts from the LaTeX source (issue 15)
+
+TREES = {"2310_03240": "2310.03240", "2202_00665": "2202.00665", "1603_07285": "1603.07285",
+         "2102_10535": "2102.10535"}
+SIDE_BY_SIDE = ("2102_10535", "2102_10535_main.pdf")  # the tree whose authors' PDF is in the corpus beside it
+
+
+def artefacts(doc) -> dict[str, int]:
+    """Extraction artefacts in a Document's body sentences: words glued together where spaces were lost,
+    footnotes inside sentences, and equations flattened into text (math symbols outside any $…$)."""
+    from pipeline.extract.paragraphs import MATH, TEX_MATH, fragment, split_sentences
+    from pipeline.summarize.evidence import GLUED
+
+    mid_footnote = re.compile(r"(?:^|[a-z,;]\s)\d{1,2}[A-Z][a-z]{2,}\s|^[∗†‡]\s?[A-Z]")
+    counts = {"sentences": 0, "glued words": 0, "footnotes in sentences": 0, "flattened equations": 0}
+    for section in doc.body:
+        for _, sentence in split_sentences(section.text):
+            if len(sentence.split()) < 4:
+                continue
+            counts["sentences"] += 1
+            counts["glued words"] += bool(GLUED.search(sentence))
+            counts["footnotes in sentences"] += bool(mid_footnote.search(sentence))
+            outside = TEX_MATH.sub(" ", sentence)
+            counts["flattened equations"] += len(MATH.findall(outside)) >= 3 or fragment(outside) == "equation"
+    return counts
+
+
+def quote_lines(sections: dict[str, str]) -> list[str]:
+    return [line for text in sections.values() for line in text.splitlines() if line.startswith("> “")]
+
+
+def parse_seconds(tree: Path, repeats: int = 3) -> float:
+    """The median seconds to read a source tree into a Document (flatten, macros, parse, prose, figures)."""
+    from pipeline.extract.latex import read_latex_tree
+
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        read_latex_tree(tree)
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2]
+
+
+def unpack_seconds(eprint: Path) -> float:
+    import tempfile
+
+    from pipeline.extract.latex import unpack_eprint
+
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        unpack_eprint(eprint, Path(folder) / "tree")
+        return time.perf_counter() - start
+
+
+def _without_abstract(doc):
+    from dataclasses import replace
+
+    return replace(doc, sections=[s for s in doc.sections if s.kind not in ("abstract", "front")])
+
+
+def _score_draft(name, doc, abstract, backend, settings, scorer, save):
+    """ROUGE of the first BUDGET words of paperdraft's, lead's and extractive's summary; the quotes."""
+    from pipeline import core
+    from pipeline.extract.paragraphs import TEX_MATH
+    from pipeline.records import PaperMeta
+
+    body = _without_abstract(doc)
+    start = time.perf_counter()
+    meta = PaperMeta(title=doc.title or name)
+    summary = core.summarize(meta, core.chunk(body, backend, settings, meta.title), backend, settings)
+    seconds = time.perf_counter() - start
+    if save:
+        save.mkdir(parents=True, exist_ok=True)
+        (save / f"{name}.md").write_text("".join(f"## {h}\n\n{t}\n\n" for h, t in summary.sections.items()))
+    outputs = {"paperdraft": machine_text(summary.sections), "lead": " ".join(s.text for s in body.body),
+               "extractive": extractive(body)}
+    scores = {system: scorer.score(abstract, words(text)) for system, text in outputs.items()}
+    quotes = quote_lines(summary.sections)
+    with_math = sum(bool(TEX_MATH.search(q)) for q in quotes)
+    return scores, quotes, with_math, seconds
+
+
+def latex_main(argv: list[str]) -> None:
+    """Drafts from the corpus's LaTeX trees: ROUGE against the source's abstract (the draft made without it),
+    the share of quotes that hold an equation, source parsing seconds; 2102.10535 from its source and from
+    its authors' PDF side by side, with the extraction artefacts of each."""
+    parser = argparse.ArgumentParser(description=latex_main.__doc__)
+    parser.add_argument("--latex", type=Path, required=True, help="the corpus's latex/ folder")
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--save", type=Path, default=None)
+    parser.add_argument("--no-model", action="store_true", help="parsing times and artefacts only")
+    parser.add_argument("--max-chars", type=int, default=100_000,
+                        help="draft no longer body (time; like --max-pages 30 of the PDF harness)")
+    parser.add_argument("--only", nargs="*", default=None, help="draft only these (e.g. 2310_03240 '2102_10535 PDF')")
+    args = parser.parse_args(argv)
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+    from rouge_score import rouge_scorer
+
+    from pipeline.config import load_settings
+    from pipeline.extract.latex import read_latex_tree
+    from pipeline.extract.latex.pages import match_pages
+    from pipeline.extract.pdf import extract_pdf
+    from pipeline.summarize.model import load_backend
+
+    print("source parsing, median of 3 (read_latex_tree: flatten, macros, parse, prose, floats)")
+    print(f"{'tree':<12}{'parse s':>9}{'unpack s':>10}{'sections':>10}{'figures':>9}{'display eqs':>13}")
+    docs = {}
+    for folder in TREES:
+        tree = args.latex / folder
+        seconds = parse_seconds(tree)
+        eprints = [p for p in (args.latex / "eprints").glob(f"{TREES[folder]}.*")]
+        unpack = f"{unpack_seconds(eprints[0]):.2f}" if eprints else "-"
+        latex = read_latex_tree(tree)
+        docs[folder] = latex.document
+        displays = sum(s.text.count("$$") // 2 for s in latex.document.sections)
+        print(f"{folder:<12}{seconds:>9.2f}{unpack:>10}{len(latex.document.sections):>10}{len(latex.figures):>9}"
+              f"{displays:>13}")
+    tree_name, pdf_name = SIDE_BY_SIDE
+    pdf_doc = extract_pdf(args.latex / pdf_name)
+    matched, share = match_pages(docs[tree_name], pdf_doc)
+    print(f"\n{tree_name}: {share:.0%} of the source's sentences found on the PDF's pages")
+    print(f"\nextraction artefacts in the body, {tree_name}: source vs its authors' PDF")
+    source_counts, pdf_counts = artefacts(matched), artefacts(pdf_doc)
+    for key in source_counts:
+        print(f"  {key:<24}{source_counts[key]:>8}{pdf_counts[key]:>8}")
+    if args.no_model:
+        return
+    settings = load_settings(model=args.model)
+    backend = load_backend(settings.model, settings.device, settings.cache)
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
+    print(f"\nfirst {BUDGET} words against the source's abstract (drafted without it), model {settings.model}")
+    print(f"{'paper':<22}{'system':<12}{'R1':>6}{'R2':>6}{'RLsum':>7}{'quotes':>8}{'with math':>11}{'s':>6}")
+    runs = [(folder, docs[folder]) for folder in TREES] + [(f"{tree_name} PDF", pdf_doc)]
+    runs[list(TREES).index(tree_name)] = (f"{tree_name} src", matched)
+    for name, doc in runs:
+        abstract = docs[tree_name if name.startswith(tree_name) else name].section("abstract")
+        chars = sum(len(s.text) for s in _without_abstract(doc).body)
+        if args.only is not None and name not in args.only:
+            continue
+        if abstract is None or chars > args.max_chars:
+            print(f"{name:<22}skipped: " + ("no abstract in the source" if abstract is None else
+                                            f"{chars} characters of body, over --max-chars {args.max_chars}"))
+            continue
+        scores, quotes, with_math, seconds = _score_draft(name.replace(" ", "_"), doc, abstract.text, backend,
+                                                          settings, scorer, args.save)
+        for system, score in scores.items():
+            extra = f"{len(quotes):>8}{with_math:>11}{seconds:>6.0f}" if system == "paperdraft" else ""
+            print(f"{name:<22}{system:<12}{score['rouge1'].fmeasure * 100:>6.1f}"
+                  f"{score['rouge2'].fmeasure * 100:>6.1f}{score['rougeLsum'].fmeasure * 100:>7.1f}{extra}", flush=True)
+
+
 if __name__ == "__main__":
-    main()
+    latex_main(sys.argv[1:]) if "--latex" in sys.argv else main()

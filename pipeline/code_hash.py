@@ -37,8 +37,8 @@ STAGE_MODULES: dict[str, tuple[str, ...]] = {
 
 # The installed libraries whose output a stage keeps, by distribution name.
 STAGE_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
-    "extract": ("pypdf",),
-    "figures": ("pypdfium2", "pillow"),
+    "extract": ("pypdf", "pylatexenc"),
+    "figures": ("pypdfium2", "pillow", "pylatexenc"),
     "chunk": ("langchain-text-splitters", "transformers"),
     "summary": ("transformers", "scikit-learn"),
 }

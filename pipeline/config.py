@@ -45,6 +45,7 @@ class Settings:
     arxiv_api_url: str = DEFAULT_ARXIV_API_URL
     arxiv_oai_url: str = DEFAULT_ARXIV_OAI_URL
     figures: bool = True  # put the paper's key figures in the draft (rendered from the PDF)
+    text_source: str = "auto"  # auto: the LaTeX source when it parses, else the PDF | latex | pdf
     arxiv_delay_seconds: float = 3.0  # arXiv asks for one request every 3 s
     arxiv_retries: int = 4
     arxiv_timeout_seconds: float = 30.0
@@ -85,6 +86,7 @@ ENV = {
     "PAPERDRAFT_ARXIV_API_URL": "arxiv_api_url",
     "PAPERDRAFT_ARXIV_OAI_URL": "arxiv_oai_url",
     "PAPERDRAFT_FIGURES": "figures",
+    "PAPERDRAFT_TEXT_SOURCE": "text_source",
     "PAPERDRAFT_ARXIV_DELAY_SECONDS": "arxiv_delay_seconds",
     "PAPERDRAFT_ARXIV_RETRIES": "arxiv_retries",
     "PAPERDRAFT_ARXIV_TIMEOUT_SECONDS": "arxiv_timeout_seconds",
@@ -101,6 +103,7 @@ MINIMUM = {"batch_size": 1, "note_tokens": 1, "section_tokens": 1, "chunk_tokens
            "critique_min_words": 0, "arxiv_retries": 0, "flow_retries": 0, "arxiv_delay_seconds": 0.0}
 POSITIVE = {"arxiv_timeout_seconds"}  # zero would mean "give up at once"
 DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
+TEXT_SOURCES = ("auto", "latex", "pdf")
 
 
 def _coerce(name: str, value: Any, origin: str) -> Any:
@@ -136,8 +139,12 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
     text = str(value)
     if name == "device" and not DEVICE.fullmatch(text.strip()):
         raise bad("must be auto, cpu, cuda, cuda:N or mps")
+    if name == "text_source" and text.strip().lower() not in TEXT_SOURCES:
+        raise bad("must be auto, latex or pdf")
     if name in ("model", "arxiv_api_url", "arxiv_oai_url", "schedule_cron") and not text.strip():
         raise bad("must not be empty")
+    if name == "text_source":
+        return text.strip().lower()
     return text.strip() if name == "device" else text
 
 

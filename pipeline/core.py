@@ -16,9 +16,14 @@ from pipeline import fetch as arxiv
 from pipeline import extraction_cache, summary_cache
 from pipeline.figures import cache as figure_cache
 from pipeline.author.critique_aids import critique_aids
+from pipeline.code_hash import stage_key
 from pipeline.config import Settings
 from pipeline.draftfile.store import write_draft
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, ExtractionError, FetchError, PaperNotFoundError
+from pipeline.extract.choose import read_paper
+from pipeline.extract.latex.document import read_latex_tree
+from pipeline.extract.latex.pictures import source_figure_set
+from pipeline.extract.latex.unpacked import unpacked_source
 from pipeline.extract.pdf import extract_pdf
 from pipeline.extract.text_file import extract_text_file
 from pipeline.fetch.licence import fetch_licence
@@ -80,10 +85,42 @@ def fetch(ref: SourceRef, settings: Settings, progress: Progress = _quiet) -> tu
     return meta, pdf
 
 
-def extract(path: Path, kind: str, progress: Progress = _quiet) -> Document:
+def fetch_pdf(meta: PaperMeta, settings: Settings,
+              progress: Progress = _quiet) -> tuple[Path | None, PaperNotFoundError | FetchError | None]:
+    """The cached PDF, or None and the error: a paper whose source can be drafted needs no PDF. With
+    ``text_source = pdf`` a missing PDF is raised, as it always was."""
+    try:
+        return arxiv.download_pdf(meta, settings, on_progress=lambda d, t: progress("download", d, t)), None
+    except (PaperNotFoundError, FetchError) as exc:
+        if settings.text_source == "pdf":
+            raise
+        log.warning("%s: no PDF (%s)", meta.versioned_id, exc.message)
+        return None, exc
+
+
+def fetch_source(meta: PaperMeta, settings: Settings) -> tuple[Path | None, str | None]:
+    """The paper's LaTeX source, downloaded (gate, cache, retries) and unpacked once, or None and why not."""
+    if settings.text_source == "pdf":
+        return None, "text_source = pdf"
+    try:
+        eprint = arxiv.download_eprint(meta, settings)
+        tree = unpacked_source(eprint, Path(settings.cache) / "sources")
+    except (PaperNotFoundError, FetchError, ExtractionError) as exc:
+        log.warning("%s: no LaTeX source (%s)", meta.versioned_id, exc.message)
+        return None, f"no LaTeX source: {exc.message}"
+    return tree, None if tree is not None else "arXiv has only a PDF of this paper, no LaTeX source"
+
+
+def extract(path: Path | None, kind: str, progress: Progress = _quiet, *, source: Path | None = None,
+            text_source: str = "pdf", no_source: str | None = None, no_pdf: str | None = None) -> Document:
+    """A local file's text; an arXiv paper's from its source ``source`` or its PDF ``path``
+    (:func:`pipeline.extract.choose.read_paper`, ``text_source`` deciding)."""
     if kind == "text":
         return extract_text_file(path)
-    return extract_pdf(path, on_page=lambda done, total: progress("extract", done, total))
+    on_page = lambda done, total: progress("extract", done, total)  # noqa: E731
+    if source is None and no_source is None and path is not None and text_source == "pdf":
+        return extract_pdf(path, on_page=on_page)
+    return read_paper(path, source, text_source, no_source=no_source, no_pdf=no_pdf, on_page=on_page)
 
 
 def paper_meta(meta: PaperMeta | None, doc: Document, ref: SourceRef) -> PaperMeta:
@@ -122,13 +159,24 @@ def summarize(meta: PaperMeta, chunks: list[Chunk], backend: Backend, settings: 
     return summarizer.summarize(meta, chunks)
 
 
-def find_figures(path: Path, kind: str, settings: Settings, pdf_sha256: str | None = None,
-                 progress: Progress = _quiet) -> FigureSet | None:
+def find_figures(path: Path | None, kind: str, settings: Settings, pdf_sha256: str | None = None,
+                 progress: Progress = _quiet, *, source: Path | None = None,
+                 doc: Document | None = None) -> FigureSet | None:
     """The paper's figures and tables with their pictures (cached per PDF content); None for a text file or
-    when the ``figures`` setting is off. A page that cannot be read costs its own figures only."""
+    when the ``figures`` setting is off. A page that cannot be read costs its own figures only.
+
+    A paper drafted from its LaTeX source (``doc.text_from``, its tree ``source``) shows the source's own
+    figure files, with the PDF's crops where those are EPS, missing or tables (cached per source and PDF)."""
     if kind == "text" or not settings.figures:
         return None
     progress("figures", 0, None)
+    if doc is not None and doc.text_from == "latex" and source is not None:
+        crops = figure_cache.load_or_extract(path, settings)[0] if path is not None else None
+        key = stage_key("figures", "latex", doc.sha256, Path(crops.folder).name if crops and crops.folder else None)
+        return figure_cache.load_or_make(key, settings, lambda folder: source_figure_set(
+            read_latex_tree(source).figures, source, folder, crops, doc))[0]
+    if path is None:
+        return None
     found, _ = figure_cache.load_or_extract(path, settings, pdf_sha256)
     if found.failed_pages:
         log.warning("%s: the figures of %s could not be read", path, ", ".join(
@@ -166,9 +214,18 @@ def draft_one(
     ref = parse_source(source) if isinstance(source, str) else source
     if ref.kind == "arxiv":
         progress("fetch", 0, None)
-    meta, path = fetch(ref, settings, progress)
+    tree = no_source = no_pdf = None
+    if ref.kind == "arxiv":
+        meta = arxiv.fetch_metadata(ref, settings)
+        path, no_pdf = fetch_pdf(meta, settings, progress)
+        tree, no_source = fetch_source(meta, settings)
+        if path is None and tree is None:
+            raise no_pdf  # neither text can be had: the PDF's error, as without the source
+    else:
+        meta, path = fetch(ref, settings, progress)
     progress("extract", 0, None)
-    doc = extract(path, ref.kind, progress)
+    doc = extract(path, ref.kind, progress, source=tree, text_source=settings.text_source if ref.kind == "arxiv"
+                  else "pdf", no_source=no_source, no_pdf=str(no_pdf) if no_pdf else None)
     meta = paper_meta(meta, doc, ref)
     extraction_cache.store(settings, meta, doc)  # the paper's text, for the language server's hovers
     key = summary_cache.summary_key(doc.sha256, meta, settings, prompt_hashes()) if backend is None else None
@@ -184,11 +241,12 @@ def draft_one(
             summary_cache.store(settings, key, summary, meta)
     name = None if ref.arxiv_id else Path(ref.path or ref.raw).stem
     aids = critique_aids(doc)
-    found = find_figures(path, ref.kind, settings, doc.sha256, progress)
+    found = find_figures(path, ref.kind, settings, None if doc.text_from == "latex" else doc.sha256, progress,
+                         source=tree, doc=doc)
     plan = plan_figures(found, doc, meta, settings, list(summary.sections))
     with deferred() as pending:  # a Ctrl-C during the write takes effect after it, and the CLI says it was written
         result = write_draft(meta, summary, ref.raw, settings.drafts_dir, name=name, force=force, aids=aids,
-                             plan=plan)
+                             plan=plan, text=(doc.text_from, doc.text_note))
     if pending.signum:
         raise Interrupted(pending.signum, result)
     return result

@@ -82,7 +82,9 @@ def _document_from(data: Any) -> Document | None:
                 return None
             sections.append(Section(s["title"], s["kind"], s["text"], starts))
         doc = Document(sections, int(data["page_count"]), str(data["source_path"]), str(data["sha256"]),
-                       data.get("title"), list(data.get("authors") or []), list(data.get("unreadable_pages") or []))
+                       data.get("title"), list(data.get("authors") or []), list(data.get("unreadable_pages") or []),
+                       text_from=data.get("text_from") if data.get("text_from") in ("pdf", "latex", "text") else "pdf",
+                       text_note=data.get("text_note") if isinstance(data.get("text_note"), str) else None)
     except (KeyError, TypeError, ValueError):
         return None
     return doc

@@ -57,6 +57,7 @@ class PaperMeta:
     updated: str | None = None
     abstract: str | None = None
     license: str | None = None  # the licence's URL (arXiv's OAI-PMH record), "none", or "unknown"
+    source_url: str | None = None  # the e-print (LaTeX source), as ``arxiv.Result.source_url()`` gives it
 
     @property
     def versioned_id(self) -> str | None:
@@ -115,6 +116,8 @@ class Document:
     title: str | None = None
     authors: list[str] = field(default_factory=list)
     unreadable_pages: list[int] = field(default_factory=list)
+    text_from: Literal["pdf", "latex", "text"] = "pdf"  # what the text was read from
+    text_note: str | None = None  # why: the source's failure, a setting, or why cites have no pages
 
     def section(self, kind: str) -> Section | None:
         return next((s for s in self.sections if s.kind == kind), None)

@@ -110,6 +110,42 @@ CORPUS_PAPERS: dict[str, Paper] = {
     ]
 }
 
+# Papers whose LaTeX source is in the corpus (``latex/``, see its MANIFEST.md). Their ids answer ``id_list``
+# requests but no category search, so the category listings other tests count stay those of CORPUS_PAPERS.
+# Versions are the test server's: the trees may post-date the arXiv versions named here.
+SOURCE_PAPERS: dict[str, Paper] = {
+    p.arxiv_id: p
+    for p in [
+        _p("2310.03240", 1, "Relational Convolutional Networks: A framework for learning representations of "
+           "hierarchical relations", "Awni Altabaa, John Lafferty", "cs.LG", "2023-10-04"),
+        _p("2202.00665", 1, "Tutorial on amortized optimization", "Brandon Amos", "cs.LG math.OC", "2022-02-01"),
+        _p("1603.07285", 1, "A guide to convolution arithmetic for deep learning", "Vincent Dumoulin, Francesco Visin",
+           "stat.ML cs.LG", "2016-03-23"),
+        _p("2102.10535", 1, "Automatic Code Generation using Pre-Trained Language Models",
+           "Luis Perez, Lizi Ottens, Sudharshan Viswanathan", "cs.CL cs.LG", "2021-02-20"),
+    ]
+}
+SOURCE_TREES = {"2102.10535": "2102_10535"}  # served by tarring the tree at test time
+SOURCE_PDFS = {"2102.10535": "2102_10535_main.pdf"}  # the authors' PDF of the tree, served as the paper's PDF
+
+
+def tar_tree(folder: Path) -> bytes:
+    """A gzipped tar of ``folder``'s files as arXiv serves an e-print: paths from its root, no directories."""
+    import gzip
+    import io
+    import tarfile
+
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tar:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            info = tar.gettarinfo(str(path), arcname=path.relative_to(folder).as_posix())
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            with path.open("rb") as f:
+                tar.addfile(info, f)
+    return gzip.compress(raw.getvalue(), mtime=0)
+
+
 # Recorded responses served verbatim (start=0), keyed by (parameter, value).
 RECORDED: dict[tuple[str, str], tuple[str, int]] = {
     ("id_list", "1605.08386"): ("arxivpy2026_id_1605.08386.xml", 200),
@@ -186,6 +222,8 @@ class ArxivTestServer:
         self._oai_records = [r for p in sorted((root / "oai").glob("*.xml"), reverse=True)
                              for r in re.findall(r"<record>.*?</record>", p.read_text(encoding="utf-8"), re.S)]
         self.licences: dict[str, str] = {}  # arXiv id -> the licence URL its OAI-PMH record gives ("" for none)
+        self.eprints: dict[str, bytes] = {}  # arXiv id -> the e-print bytes to serve instead of the corpus's
+        self.no_pdf: set[str] = set()  # arXiv ids whose PDF answers 404 (a paper with source but no PDF)
         self._entries: dict[str, tuple[int, str]] = {}
         for name in RECORDED_ENTRIES:
             for entry in _ENTRY.findall(self._atom[name]):
@@ -279,6 +317,8 @@ class ArxivTestServer:
             return self._oai(query)
         if path.startswith("/pdf/"):
             return self._pdf(unquote(path[len("/pdf/"):]))
+        if path.startswith(("/src/", "/e-print/")):
+            return self._eprint(unquote(path.split("/", 2)[2]))
         return _Answer(404, b"<html><body>Not found</body></html>", "text/html; charset=utf-8")
 
     def _oai(self, q: dict[str, str]) -> _Answer:
@@ -293,7 +333,8 @@ class ArxivTestServer:
         for record in self._oai_records:
             if f"<identifier>oai:arXiv.org:{ident}</identifier>" in record and ident not in self.licences:
                 return _Answer(200, _OAI_GET.format(record=record).encode(), xml_ok)
-        if ident not in CORPUS_PAPERS and ident not in self._entries and ident not in self.licences:
+        if ident not in CORPUS_PAPERS and ident not in SOURCE_PAPERS and ident not in self._entries \
+                and ident not in self.licences:
             return _Answer(200, _OAI_ERROR.format(code="idDoesNotExist", text=f"oai:arXiv.org:{ident}").encode(), xml_ok)
         record = self._oai_records[0]
         record = re.sub(r"<identifier>oai:arXiv\.org:[^<]+</identifier>", f"<identifier>oai:arXiv.org:{ident}</identifier>", record)
@@ -302,9 +343,39 @@ class ArxivTestServer:
         record = re.sub(r"<license>[^<]*</license>", f"<license>{html.escape(licence)}</license>" if licence else "", record)
         return _Answer(200, _OAI_GET.format(record=record).encode(), xml_ok)
 
+    def eprint_bytes(self, paper_id: str) -> bytes | None:
+        """The e-print of ``paper_id``: :attr:`eprints`, a corpus e-print file, or its corpus tree tarred."""
+        if paper_id in self.eprints:
+            return self.eprints[paper_id]
+        latex = self.corpus / "latex"
+        for name in (f"{paper_id}.tar.gz", f"{paper_id}.gz"):
+            if (latex / "eprints" / name).is_file():
+                return (latex / "eprints" / name).read_bytes()
+        if paper_id in SOURCE_TREES and (latex / SOURCE_TREES[paper_id]).is_dir():
+            return tar_tree(latex / SOURCE_TREES[paper_id])
+        return None
+
+    def _eprint(self, ident: str) -> _Answer:
+        """``/src/<id>`` (what ``arxiv.Result.source_url()`` gives) and ``/e-print/<id>``: the e-print as arXiv
+        serves it (gzip); a corpus PDF for a paper without source; 404 for anything else."""
+        m = _ID.fullmatch(ident)
+        if m:
+            body = self.eprint_bytes(m["id"])
+            if body is not None:
+                return _Answer(200, body, "application/gzip")
+            if m["id"] in CORPUS_PAPERS:  # arXiv serves the PDF as the e-print of a paper without source
+                pdf = self._pdf(ident)
+                if pdf.status == 200:
+                    return pdf
+        return _Answer(404, b"<html><body>Source not found</body></html>", "text/html; charset=utf-8")
+
     def _pdf(self, ident: str) -> _Answer:
         ident = ident.removesuffix(".pdf")
         m = _ID.fullmatch(ident)
+        if m and m["id"] in self.no_pdf:
+            return _Answer(404, b"<html><body>Paper not found</body></html>", "text/html; charset=utf-8")
+        if m and m["id"] in SOURCE_PDFS and (self.corpus / "latex" / SOURCE_PDFS[m["id"]]).is_file():
+            return _Answer(200, (self.corpus / "latex" / SOURCE_PDFS[m["id"]]).read_bytes(), "application/pdf")
         if m:
             paper_id, version = m["id"], m["version"]
             if version is None:
@@ -365,7 +436,7 @@ class ArxivTestServer:
             if version in (None, recorded_version):
                 return text
             return None
-        paper = CORPUS_PAPERS.get(paper_id)
+        paper = CORPUS_PAPERS.get(paper_id) or SOURCE_PAPERS.get(paper_id)
         if paper is None or (version is not None and not 1 <= version <= paper.version):
             return None
         return self.paper_entry(paper, version or paper.version)

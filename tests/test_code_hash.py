@@ -253,7 +253,8 @@ def _core_modules_called(function: str) -> set[str]:
 
 
 def test_the_walk_of_core_follows_its_calls() -> None:
-    assert _core_modules_called("extract") == {"pipeline.extract.pdf", "pipeline.extract.text_file"}
+    assert _core_modules_called("extract") == {"pipeline.extract.pdf", "pipeline.extract.text_file",
+                                               "pipeline.extract.choose"}
     assert {"pipeline.summarize.chunk", "pipeline.summarize.summarizer"} <= _core_modules_called("chunk")
 
 

@@ -252,7 +252,8 @@ def test_task_runs_are_named_after_the_paper_and_the_name_is_no_part_of_a_cache_
     # and the flow passes it by that name (a positional mix-up would feed the id to another parameter)
     import inspect
 
-    assert list(inspect.signature(tasks.extract_task.fn).parameters) == ["pdf_path", "kind", "paper"]
+    assert list(inspect.signature(tasks.extract_task.fn).parameters) == ["pdf_path", "kind", "paper", "source",
+                                                                          "text_source", "no_source", "no_pdf"]
     assert list(inspect.signature(tasks.chunk_task.fn).parameters) == ["doc", "settings", "title", "paper"]
 
 

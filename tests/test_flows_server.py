@@ -123,12 +123,12 @@ def test_arxiv_requests_are_spaced_and_never_overlap_across_parallel_tasks(env, 
     rows = parallel(ids=PAPERS, drafts_dir=str(tmp_path / "drafts"), model=str(tiny_model_dir))
     assert [r["status"] for r in rows] == ["written"] * 3
     starts = [r.t for r in arxiv_server.requests]
-    assert len(starts) == 9  # 3 metadata + 3 PDFs + 3 licences (OAI-PMH), in parallel tasks
-    assert sum(1 for r in arxiv_server.requests if r.path.startswith("/oai")) == 3
+    assert len(starts) == 12  # 3 metadata + 3 PDFs + 3 e-prints (LaTeX source) + 3 licences, in parallel tasks
+    assert sum(1 for r in arxiv_server.requests if r.path.startswith("/src/")) == 3
     gaps = [b - a for a, b in zip(starts, starts[1:])]
     # arrivals at the server: the gate spaces the starts by `delay`; connection set-up jitters arrival a little
     assert min(gaps) >= delay - 0.1, gaps
-    assert starts[-1] - starts[0] >= 8 * delay - 0.1, gaps
+    assert starts[-1] - starts[0] >= 11 * delay - 0.1, gaps
     assert fetch.GATE.max_in_flight == 1
     # and per second: never more than 1 / delay requests in any 1-second window
     for t in starts:
@@ -189,17 +189,44 @@ def test_task_runs_carry_the_papers_id_and_the_name_shares_the_cache(env, arxiv_
     names = sorted(r.name for r in runs)
     per_paper = [n for n in names if not n.startswith("select papers")]
     assert sorted(n.split(" 1803")[0] for n in per_paper) == ["chunk", "extract", "figures", "metadata", "pdf",
-                                                               "summarise",
-                                                               "write draft"], names
+                                                               "source", "summarise", "write draft"], names
     assert "metadata 1803.10963" in names  # asked for unversioned: the version is known after the metadata
     assert all(n.endswith(" 1803.10963v2") for n in per_paper if not n.startswith("metadata")), names
 
     pdf = next((tmp_path / "home").rglob("1803.10963*.pdf"))  # the PDF in paperdraft's cache (conftest home)
 
+    from pipeline import core
+    from pipeline.config import load_settings
+    from pipeline.sources import parse_source
+
+    settings = load_settings()  # the flow's, from the same environment; the e-print is in the cache now
+    _, no_source = core.fetch_source(fetch.fetch_metadata(parse_source("1803.10963v2"), settings), settings)
+
     @prefect_flow
     def twice() -> list[str]:
-        first = tasks.extract_task(str(pdf), "pdf", "name-one", return_state=True)
-        second = tasks.extract_task(str(pdf), "pdf", "name-two", return_state=True)
+        first = tasks.extract_task(str(pdf), "pdf", "name-one", None, settings.text_source, no_source,
+                                   return_state=True)
+        second = tasks.extract_task(str(pdf), "pdf", "name-two", None, settings.text_source, no_source,
+                                    return_state=True)
         return [first.name, second.name]
 
     assert twice() == ["Cached", "Cached"]  # the flow above extracted this PDF already, under its own name
+
+
+def test_a_paper_whose_pdf_is_missing_is_drafted_from_its_source_by_the_flow(env, arxiv_server, tiny_model_dir,
+                                                                            tmp_path):
+    """The flow does what ``draft_one`` does: no PDF (a 404) but a source, and the paper is drafted from the
+    source, citing sections only; the front matter says why there are no pages. A paper with neither fails."""
+    import re
+
+    arxiv_server.no_pdf.update({"2102.10535", "1706.03762"})  # 1706.03762's e-print is its PDF: neither text
+    drafts = tmp_path / "drafts"
+    state = flows.draft_papers(ids=["2102.10535", "1706.03762"], drafts_dir=str(drafts), model=str(tiny_model_dir),
+                               return_state=True)
+    rows = _by_source(state.result(raise_on_failure=False).rows)
+    assert rows["2102.10535"]["status"] == "written", rows
+    assert rows["1706.03762"]["status"] == "failed" and "404" in rows["1706.03762"]["error"], rows
+    (draft,) = drafts.glob("2102.10535*.md")
+    front, body = front_and_body(draft.read_text())
+    assert front["text_from"] == "latex" and "no pages" in front["text_note"], front
+    assert re.search(r"\(§[^)]+\)", body) and not re.search(r"\(p\. \d", body)

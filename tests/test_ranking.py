@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import time
 from datetime import date, timedelta
 from pathlib import Path

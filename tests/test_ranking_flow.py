@@ -15,7 +15,7 @@ from tests.test_ranking import ROOT, TRANSFORMER_IDS, TRANSFORMER_POSTS, _day_of
 pytestmark = pytest.mark.skipif(ROOT is None, reason="the shared corpus is not present")
 
 
-def test_the_flow_drafts_the_best_new_papers_for_the_author(env, arxiv_server, tiny_model_dir, tmp_path: Path,
+def test_the_flow_drafts_the_best_new_papers_for_the_author(env, arxiv_server, tiny_model_dir, tmp_path: Path,  # noqa: F811 - env: the imported fixture
                                                             monkeypatch):
     from prefect.artifacts import Artifact
 

@@ -95,6 +95,11 @@ def critique_aids(doc: Document) -> list[str]:
     return _aids(doc)
 
 
+def _at(page: int) -> str:
+    """" (p. 4)"; nothing for a text without pages (a LaTeX source drafted without its PDF)."""
+    return f" (p. {page})" if page else ""
+
+
 def _aids(doc: Document) -> list[str]:
     lines: list[str] = []
     if doc.unreadable_pages:
@@ -104,16 +109,16 @@ def _aids(doc: Document) -> list[str]:
     for page, sentence in _sentences(doc):
         for url in URL.findall(sentence):
             links.setdefault(url.replace(" ", "").rstrip(".,;:"), page)
-    code = [f"{url} (p. {p})" for url, p in links.items() if CODE_HOSTS.search(url)][:LIMIT_EACH]
+    code = [f"{url}{_at(p)}" for url, p in links.items() if CODE_HOSTS.search(url)][:LIMIT_EACH]
     lines.append("Code and data links: " + ("; ".join(code) if code else "none found in the text"))
     datasets = _names(doc, DATASET_CUE)
     if datasets:
-        lines.append("Datasets and benchmarks named: " + ", ".join(f"{n} (p. {p})" for n, p in datasets))
+        lines.append("Datasets and benchmarks named: " + ", ".join(f"{n}{_at(p)}" for n, p in datasets))
     baselines = _names(doc, BASELINE_CUE)
     if baselines:
-        lines.append("Models and baselines compared: " + ", ".join(f"{n} (p. {p})" for n, p in baselines))
+        lines.append("Models and baselines compared: " + ", ".join(f"{n}{_at(p)}" for n, p in baselines))
     compute = [(p, s) for p, s in _sentences(doc) if COMPUTE.search(s)][:3]
-    lines += [f"Compute reported (p. {p}): {_quote(s)}" for p, s in compute] or ["Compute reported: none found"]
+    lines += [f"Compute reported{_at(p)}: {_quote(s)}" for p, s in compute] or ["Compute reported: none found"]
     stated = [(p, s) for p, s in _sentences(doc) if states_own_limitation(s)][:3]  # not earlier methods' drawbacks
-    lines += [f"Limitation stated (p. {p}): {_quote(s)}" for p, s in stated] or ["Limitations stated: none found"]
+    lines += [f"Limitation stated{_at(p)}: {_quote(s)}" for p, s in stated] or ["Limitations stated: none found"]
     return lines

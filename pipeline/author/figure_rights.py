@@ -24,7 +24,7 @@ from pipeline.draftfile.figures import IMAGE_LINE
 
 Case = Literal["open", "restricted", "unknown"]
 OPEN = re.compile(r"creativecommons\.org/(?:licenses/(?:by|by-sa)/|publicdomain/zero/)", re.I)
-CAPTION_LINE = re.compile(r"^\*(?P<label>(?:Figure|Table) [^\s(]+) \(p\. (?P<page>\d+)\)", re.M)
+CAPTION_LINE = re.compile(r"^\*(?P<label>(?:Figure|Table) [^\s(:]+)(?: \(p\. (?P<page>\d+)\)|(?=:))", re.M)
 OVERRIDE_KEY = "publish_figures"
 
 

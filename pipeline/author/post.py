@@ -28,6 +28,29 @@ NAME_LIMIT = 60
 QUOTE_LINE = re.compile(r"^[ \t]*>[ \t]*“", re.M)  # a sentence of the paper, as quote_block writes it
 
 
+# LaTeX math in a post (a paper drafted from its source): "$x_i$" inline, "$$L = \\sum_i \\ell_i$$" on its own.
+# A "$5" or "$" in a URL is no math: inline math opens on a non-space and closes before a non-digit.
+INLINE_MATH = re.compile(r"(?<![\\$\w])\$(?=[^\s$])([^$\n]+?)(?<![\s\\])\$(?![\d$])")
+DISPLAY_MATH = re.compile(r"\$\$.+?\$\$", re.S)
+# The switch that makes each site generator's theme render math (README, "Math in posts"): MathJax in Jekyll
+# themes that read ``mathjax`` (Minimal Mistakes) or ``math`` (Chirpy); Hugo's math partial reads the page
+# parameter ``math``; Quarto's HTML output takes ``html-math-method``.
+MATH_SWITCH = {"jekyll": {"math": True, "mathjax": True}, "hugo": {"math": True},
+               "quarto": {"html-math-method": "mathjax"}}
+
+
+def has_math(body: str) -> bool:
+    return bool(DISPLAY_MATH.search(body) or INLINE_MATH.search(body))
+
+
+def kramdown_math(body: str) -> str:
+    """Jekyll's kramdown knows only ``$$`` (inline when inside a paragraph): each inline ``$x$`` becomes ``$$x$$``."""
+    parts = DISPLAY_MATH.split(body)
+    displays = DISPLAY_MATH.findall(body)
+    out = [INLINE_MATH.sub(lambda m: f"$${m[1]}$$", p) for p in parts]
+    return "".join(p + (displays[i] if i < len(displays) else "") for i, p in enumerate(out))
+
+
 BUNDLE_INDEX = "index.md"  # a Hugo page bundle: the post is <blog>/<date>-<slug>/index.md, its pictures beside it
 
 
@@ -82,8 +105,19 @@ def plain(value: object) -> str:
     return inert(TAG.sub("", " ".join(str(value).split())))
 
 
-def post_front(front: dict, fmt: str, day: date, slug: str | None = None) -> dict | None:
-    """The front matter each site generator expects; internal keys (hashes, prompts) stay in the draft."""
+def post_front(front: dict, fmt: str, day: date, slug: str | None = None, math: bool = False) -> dict | None:
+    """The front matter each site generator expects; internal keys (hashes, prompts) stay in the draft.
+    ``math``: the post holds LaTeX math, and the format's switch to render it is set (:data:`MATH_SWITCH`)."""
+    front_matter = _front(front, fmt, day, slug)
+    if front_matter is not None and math:
+        if fmt == "hugo":
+            front_matter["params"] = {**front_matter["params"], **MATH_SWITCH[fmt]}
+        else:
+            front_matter.update(MATH_SWITCH[fmt])
+    return front_matter
+
+
+def _front(front: dict, fmt: str, day: date, slug: str | None) -> dict | None:
     authors = front.get("authors")
     authors = [plain(a) for a in authors] if isinstance(authors, list) else plain(authors) if authors else None
     paper = {"arxiv_id": front.get("arxiv_id"), "arxiv_url": front.get("url"), "paper_authors": authors}
@@ -146,7 +180,10 @@ def render_post(doc: DraftFile, fmt: str, day: date, slug: str | None = None,
     if known and (doc.footer is not None or drafted):
         quotes = len(QUOTE_LINE.findall(summary))
         body += f"\n---\n\n{footer_line(str(doc.front.get('model') or ''), drafted, len(doc.machine), quotes)}\n"
-    front = post_front(doc.front, fmt, day, slug)
+    math = has_math(body)
+    if math and fmt == "jekyll":
+        body = kramdown_math(body)
+    front = post_front(doc.front, fmt, day, slug, math)
     if front is not None:
         return compose(front, body)
     facts = [f"Published {day.isoformat()}"]

@@ -40,8 +40,9 @@ def _caption_text(figure: Figure, inert) -> str:
 
 def figure_block(figure: Figure, folder: str, inert) -> str:
     """The picture and its quoted caption, with its page; ``inert`` makes the paper's text safe."""
+    page = f" (p. {figure.page})" if figure.page else ""  # no page: a LaTeX source drafted without its PDF
     return (f"![{figure.label}]({folder}/{figure.image})\n"
-            f"*{figure.label} (p. {figure.page}): “{_caption_text(figure, inert)}”*")
+            f"*{figure.label}{page}: “{_caption_text(figure, inert)}”*")
 
 
 def figure_notes(others: list[Figure], failed: list[tuple[int, str]], folder: str, inert) -> str | None:
@@ -50,10 +51,11 @@ def figure_notes(others: list[Figure], failed: list[tuple[int, str]], folder: st
     lines = []
     for f in others:
         caption = " ".join(_caption_text(f, inert).split()[:14])
+        where = f"p. {f.page}: " if f.page else ""
         if f.image:
-            lines.append(f"  - p. {f.page}: ![{f.label}]({folder}/{f.image}) {caption}")
+            lines.append(f"  - {where}![{f.label}]({folder}/{f.image}) {caption}")
         else:
-            lines.append(f"  - p. {f.page}: {f.label} (no picture: {f.problem or 'not rendered'}) {caption}")
+            lines.append(f"  - {where}{f.label} (no picture: {f.problem or 'not rendered'}) {caption}")
     for page, why in failed:
         where = f"page {page}" if page else "the PDF"
         lines.append(f"  - the figures of {where} could not be read: {why}")

@@ -76,7 +76,10 @@ def render_body(meta: PaperMeta, summary: Summary, aids: list[str] | None = None
     return "\n\n".join(parts) + "\n"
 
 
-def render_front(meta: PaperMeta, summary: Summary, source: str, body: str, figures: int = 0) -> dict:
+def render_front(meta: PaperMeta, summary: Summary, source: str, body: str, figures: int = 0,
+                 text: tuple[str, str | None] | None = None) -> dict:
+    """The front matter; ``text`` is (what the text was read from, why): ``text_from``, ``text_note``."""
+    text_from, text_note = text or (None, None)
     front = {
         "title": meta.title,
         "authors": list(meta.authors),
@@ -89,6 +92,8 @@ def render_front(meta: PaperMeta, summary: Summary, source: str, body: str, figu
         "categories": list(meta.categories),
         "published": meta.published,
         "source": source,
+        "text_from": text_from,
+        "text_note": text_note,
         "model": summary.model,
         "prompt_hashes": dict(summary.prompt_hashes),
         "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),

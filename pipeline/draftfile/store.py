@@ -129,17 +129,19 @@ def write_draft(
     force: bool = False,
     aids: list[str] | None = None,
     plan: FigurePlan | None = None,
+    text: tuple[str, str | None] | None = None,
 ) -> DraftResult:
     """Write the draft. Drafting a paper again merges: the author's critique and edited sections are kept.
 
     ``force`` also replaces machine sections the author edited, after keeping a backup of the whole draft;
-    it never touches the critique.
+    it never touches the critique. ``text`` is what the text was read from ("latex", "pdf") and why, for
+    the front matter (``text_from``, ``text_note``).
     """
     path = draft_path(meta, drafts_dir, name)
     plan = plan or FigurePlan()
     assets = assets_folder(path)
     body = render_body(meta, summary, aids, plan, assets.name)
-    front = render_front(meta, summary, source, body, plan.count)
+    front = render_front(meta, summary, source, body, plan.count, text)
     with file_lock(path):  # another process drafting the same paper merges after this one, never beside it
         if plan.count:
             _copy_pictures(plan, assets)

@@ -253,3 +253,17 @@ def fragment(sentence: str) -> str | None:
     if BOILERPLATE.search(sentence):
         return "boilerplate"
     return None
+
+
+# Math kept as LaTeX (a paper read from its source): "$\\sigma(Wx)$", "$$L = \\sum_i \\ell_i$$". A blog renders it, so a
+# sentence is quotable with it; is_prose (pipeline.summarize.evidence) judges the words around it, each formula one token.
+TEX_MATH = re.compile(r"\$\$.+?\$\$|(?<![\\$])\$[^$\n]+?\$", re.S)
+MAX_TEX_MATH_CHARS = 600  # of LaTeX math a quote may hold beside its MAX_QUOTE_CHARS of words
+
+
+def math_as_token(sentence: str) -> str:
+    """``sentence`` with each LaTeX formula as one one-letter variable; itself when it has none."""
+    if "$" not in sentence:
+        return sentence
+    shape = TEX_MATH.sub(" x ", sentence)
+    return " ".join(shape.split()) if len(sentence) - len(shape) <= MAX_TEX_MATH_CHARS else sentence

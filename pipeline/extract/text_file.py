@@ -70,7 +70,7 @@ def extract_text_file(path: str | Path) -> Document:
     body = lines[:at] + lines[at + 1:] if at is not None else lines  # a "# Title" is no section
     fm_title, fm_authors = _front_title(front), _front_authors(front)
     return Document(sections=split_sections([(1, "\n".join(body))], markdown=True), page_count=1, source_path=str(path),
-                    sha256=sha256_bytes(data), title=fm_title or title, authors=fm_authors)
+                    sha256=sha256_bytes(data), title=fm_title or title, authors=fm_authors, text_from="text")
 
 
 _FENCE = re.compile(r"^---$")

@@ -38,6 +38,7 @@ def _to_meta(result: arxiv.Result) -> PaperMeta:
         version=version,
         url=f"https://arxiv.org/abs/{short}",
         pdf_url=result.pdf_url,
+        source_url=result.source_url(),
         categories=list(result.categories),
         published=_iso_date(result.published),
         updated=_iso_date(result.updated),

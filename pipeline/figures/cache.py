@@ -12,6 +12,7 @@ import logging
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
+from typing import Callable
 
 from pipeline.cache_files import keep_json
 from pipeline.code_hash import stage_key
@@ -45,7 +46,12 @@ def _load(folder: Path) -> FigureSet | None:
 
 def load_or_extract(pdf: Path, settings: Settings, pdf_sha256: str | None = None) -> tuple[FigureSet, bool]:
     """The figures of ``pdf`` and whether they came from the cache."""
-    key = figures_key(pdf_sha256 or sha256_file(pdf))
+    return load_or_make(figures_key(pdf_sha256 or sha256_file(pdf)), settings, lambda folder: extract_figures(pdf, folder))
+
+
+def load_or_make(key: str, settings: Settings, make: Callable[[Path], FigureSet]) -> tuple[FigureSet, bool]:
+    """The figures cached under ``key``, else ``make(folder)``'s (its pictures written into ``folder``),
+    kept there; and whether they came from the cache. The LaTeX source's figures are cached this way too."""
     folder = Path(settings.cache) / FOLDER / key
     cached = _load(folder)
     if cached is not None:
@@ -55,7 +61,7 @@ def load_or_extract(pdf: Path, settings: Settings, pdf_sha256: str | None = None
     except OSError as exc:
         log.warning("could not keep the figures in the cache (%s): %s", folder, exc.strerror or exc)
         folder = Path(tempfile.mkdtemp(prefix="paperdraft-figures-"))
-    figures = extract_figures(pdf, folder)
+    figures = make(folder)
     index = {"figures": [asdict(f) for f in figures.figures], "failed_pages": figures.failed_pages,
              "seconds": figures.seconds}
     keep_json(folder / INDEX, index, "the figure index")

@@ -9,6 +9,7 @@ older code made.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from prefect.context import TaskRunContext
@@ -23,14 +24,29 @@ from pipeline.summary_cache import shaping_settings as _shape, summary_key as sh
 __all__ = ["UPSTREAM", "chunk_key", "extract_key", "figures_key", "summary_key"]
 
 
+def _source_id(parameters: dict[str, Any]) -> str | None:
+    """The unpacked source's content: its folder is named by the e-print's sha256 (extract.latex.unpacked)."""
+    source = parameters.get("source")
+    return Path(source).name if source else None
+
+
 def extract_key(context: TaskRunContext | None, parameters: dict[str, Any]) -> str:
-    """The PDF's content, whatever its path."""
-    return _key("extract", parameters["kind"], sha256_file(parameters["pdf_path"]))
+    """The PDF's content, whatever its path (or that there is none, and why); and the source's, and the setting
+    that chooses between them."""
+    source = _source_id(parameters)
+    extra = (source, parameters.get("text_source", "pdf"), parameters.get("no_source")) if source or \
+        parameters.get("text_source", "pdf") != "pdf" else ()
+    pdf = parameters["pdf_path"]
+    no_pdf = () if pdf else ("no pdf", parameters.get("no_pdf"))  # the Document says why it has no pages
+    return _key("extract", parameters["kind"], sha256_file(pdf) if pdf else None, *extra, *no_pdf)
 
 
 def figures_key(context: TaskRunContext | None, parameters: dict[str, Any]) -> str:
-    """The PDF's content and the figure code (:func:`pipeline.figure_cache.figures_key`), and the switch."""
-    return shared_figures_key(parameters["doc_sha256"]) + ("" if parameters["settings"].figures else "-off")
+    """The PDF's content and the figure code (:func:`pipeline.figures.cache.figures_key`), and the switch."""
+    source = _source_id(parameters)
+    doc = parameters.get("doc")
+    key = shared_figures_key(doc.sha256 if source and doc is not None else parameters["doc_sha256"])
+    return key + (f"-latex-{source}" if source else "") + ("" if parameters["settings"].figures else "-off")
 
 
 def chunk_key(context: TaskRunContext | None, parameters: dict[str, Any]) -> str:

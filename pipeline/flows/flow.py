@@ -39,7 +39,7 @@ from pipeline.flows.ranked import check_ranked, ranked_select_task
 from pipeline.flows.report import PaperOutcome, error_text, report_markdown
 from pipeline.flows.selection import Item, describe_selection
 from pipeline.flows.tasks import chunk_task, extract_task, figures_task, metadata_task, pdf_task, select_task, \
-    summarise_task, write_task
+    source_task, summarise_task, write_task
 from pipeline.records import Document, DraftResult
 from pipeline.config import Settings
 from pipeline.summarize.prompts import prompt_hashes
@@ -93,15 +93,17 @@ def draft_papers(
     # I/O up front: metadata then PDF of each paper, as futures, paper by paper. They run on the one
     # I/O thread (FIFO) while this thread runs the model on paper i, so the next papers' PDFs download
     # meanwhile, and the first paper's model work waits for two requests only; the gate spaces them.
-    metas, pdfs = [], []
+    metas, pdfs, sources = [], [], []
     for it in items:
         meta_future = meta_t.submit(it.ref, settings) if it.meta is None else None
         metas.append(meta_future)
-        pdfs.append(pdf_t.submit(meta_future if meta_future is not None else it.meta, settings, str(drafts)))
+        meta_in = meta_future if meta_future is not None else it.meta
+        pdfs.append(pdf_t.submit(meta_in, settings, str(drafts)))
+        sources.append(source_task.submit(meta_in, settings, str(drafts)) if settings.text_source != "pdf" else None)
 
     outcomes = [
-        _draft_item(it, meta_future, pdf_future, settings, prompts, logger)
-        for it, meta_future, pdf_future in zip(items, metas, pdfs)
+        _draft_item(it, meta_future, pdf_future, settings, prompts, logger, source_future)
+        for it, meta_future, pdf_future, source_future in zip(items, metas, pdfs, sources)
     ]
 
     total = time.perf_counter() - started
@@ -143,8 +145,18 @@ def _finished(future: Any) -> State:
     return future.state
 
 
+def _source_of(source_future: Any, steps: _Steps) -> tuple[str | None, str | None]:
+    """The unpacked source and why there is none; a source task that failed leaves the PDF to draft from."""
+    if source_future is None:
+        return None, "text_source = pdf"
+    state = _finished(source_future)
+    if not state.is_completed():
+        return None, error_text(state)
+    return steps.result("source", state)
+
+
 def _draft_item(it: Item, meta_future: Any, pdf_future: Any, settings: Settings, prompts: dict[str, str],
-                logger: Any) -> PaperOutcome:
+                logger: Any, source_future: Any = None) -> PaperOutcome:
     """One paper through the stage tasks, after its metadata and PDF futures; never raises."""
     begun = time.perf_counter()
     out = PaperOutcome(source=it.ref.raw, status="failed", arxiv_id=it.ref.versioned_id)
@@ -153,19 +165,30 @@ def _draft_item(it: Item, meta_future: Any, pdf_future: Any, settings: Settings,
     try:
         meta = it.meta if meta_future is None else steps.result("metadata", _finished(meta_future))
         out.title, out.arxiv_id, out.url = meta.title, meta.versioned_id, meta.url
-        pdf_path = steps.result("pdf", _finished(pdf_future))
-        if pdf_path is None:
-            done = existing_draft(meta, drafts)
-            out.status, out.path = "skipped", str(done) if done else None
-            logger.info("%s: skipped, %s already drafts this version", meta.versioned_id, done)
-            return out
+        pdf_state = _finished(pdf_future)
+        source, no_source = _source_of(source_future, steps)
+        pdf_path = no_pdf = None
+        if pdf_state.is_completed() or source is None:  # without a source, a failed PDF fails the paper
+            pdf_path = steps.result("pdf", pdf_state)
+            if pdf_path is None:
+                done = existing_draft(meta, drafts)
+                out.status, out.path = "skipped", str(done) if done else None
+                logger.info("%s: skipped, %s already drafts this version", meta.versioned_id, done)
+                return out
+        else:
+            no_pdf = error_text(pdf_state)
+            logger.warning("%s: no PDF (%s); drafted from its LaTeX source, citing sections only",
+                           meta.versioned_id, no_pdf)
         paper = meta.versioned_id or it.ref.raw  # names the task runs; no part of a cache key
-        doc: Document = steps.result("extract", extract_task(pdf_path, "pdf", paper, return_state=True))
+        doc: Document = steps.result("extract", extract_task(pdf_path, "pdf", paper, source, settings.text_source,
+                                                             no_source, no_pdf, return_state=True))
         extraction_cache.store(settings, meta, doc)  # the paper's text, for the language server's hovers
         chunks = steps.result("chunk", chunk_task(doc, settings, meta.title, paper, return_state=True))
         summary = steps.result("summarise", summarise_task(meta, chunks, settings, doc.sha256, prompts,
                                                            return_state=True))
-        figures = steps.result("figures", figures_task(pdf_path, settings, doc.sha256, paper, return_state=True))
+        figures = steps.result("figures", figures_task(pdf_path, settings, doc.sha256, paper,
+                                                       source if doc.text_from == "latex" else None,
+                                                       doc if doc.text_from == "latex" else None, return_state=True))
         result: DraftResult = steps.result("write", write_task(meta, summary, doc, it.ref.raw, str(drafts), figures,
                                                                settings, return_state=True))
         out.status, out.path, out.figures = result.status, result.path, result.figures

@@ -96,10 +96,26 @@ def pdf_task(meta: PaperMeta, settings: Settings, skip_if_drafted_in: str | None
     return str(fetch.download_pdf(meta, settings))
 
 
+@task(name="source", task_run_name=run_name("source"), cache_policy=NO_CACHE)
+def source_task(meta: PaperMeta, settings: Settings,
+                skip_if_drafted_in: str | None = None) -> tuple[str | None, str | None]:
+    """The unpacked LaTeX source (its folder), or None and why not: a paper without one is drafted from its PDF.
+    No request when ``skip_if_drafted_in`` already holds a draft of this version (the PDF task skips it too)."""
+    if skip_if_drafted_in is not None and existing_draft(meta, Path(skip_if_drafted_in)) is not None:
+        return None, "already drafted"
+    if settings.text_source != "pdf" and not fetch.eprint_cache_path(meta, settings).is_file():
+        arxiv_slot(settings)
+    tree, why = core.fetch_source(meta, settings)
+    return (str(tree) if tree else None), why
+
+
 @task(name="extract", task_run_name=run_name("extract"), cache_key_fn=extract_key, persist_result=True)
-def extract_task(pdf_path: str, kind: str = "pdf", paper: str | None = None) -> Document:
-    """``paper`` (the versioned id) names the task run; the cache key is the PDF's content alone."""
-    return core.extract(Path(pdf_path), kind)
+def extract_task(pdf_path: str | None, kind: str = "pdf", paper: str | None = None, source: str | None = None,
+                 text_source: str = "pdf", no_source: str | None = None, no_pdf: str | None = None) -> Document:
+    """``paper`` (the versioned id) names the task run; the cache key is the PDF's content, and the source's.
+    No ``pdf_path`` (``no_pdf`` says why): the paper is read from its source alone, citing sections only."""
+    return core.extract(Path(pdf_path) if pdf_path else None, kind, source=Path(source) if source else None,
+                        text_source=text_source, no_source=no_source, no_pdf=no_pdf)
 
 
 def _backend(settings: Settings):
@@ -120,9 +136,12 @@ def summarise_task(meta: PaperMeta, chunks: list[Chunk], settings: Settings, doc
 
 
 @task(name="figures", task_run_name=run_name("figures"), cache_key_fn=figures_key, persist_result=True)
-def figures_task(pdf_path: str, settings: Settings, doc_sha256: str, paper: str | None = None) -> FigureSet | None:
-    """``doc_sha256`` (the PDF's) is the cache key, with the figure code; ``paper`` names the task run."""
-    return core.find_figures(Path(pdf_path), "pdf", settings, doc_sha256)
+def figures_task(pdf_path: str | None, settings: Settings, doc_sha256: str, paper: str | None = None,
+                 source: str | None = None, doc: Document | None = None) -> FigureSet | None:
+    """``doc_sha256`` (the PDF's, or the source Document's) is the cache key, with the figure code; ``paper``
+    names the task run. A paper drafted from its source (``doc``, ``source``) shows the source's figures."""
+    return core.find_figures(Path(pdf_path) if pdf_path else None, "pdf", settings, None if source else doc_sha256,
+                             source=Path(source) if source else None, doc=doc)
 
 
 @task(name="write draft", task_run_name=run_name("write draft"), cache_policy=NO_CACHE)
@@ -132,4 +151,5 @@ def write_task(meta: PaperMeta, summary: Summary, doc: Document, source: str, dr
     if figures is not None and figures.figures and meta.arxiv_id and meta.license is None and settings:
         arxiv_slot(settings)
     plan = core.plan_figures(figures, doc, meta, settings, list(summary.sections)) if settings else None
-    return write_draft(meta, summary, source, Path(drafts_dir), aids=critique_aids(doc), plan=plan)
+    return write_draft(meta, summary, source, Path(drafts_dir), aids=critique_aids(doc), plan=plan,
+                       text=(doc.text_from, doc.text_note))

@@ -27,6 +27,7 @@ from pipeline.extract.paragraphs import (  # the shape of running text: where se
     NUMBER_TOKEN,
     VARIABLE,
     fragment,
+    math_as_token,
     split_sentences,
 )
 from pipeline.records import Chunk
@@ -91,6 +92,7 @@ CHARS_PER_MATH_SYMBOL = 60  # ... or one for every this many characters, if more
 
 def is_prose(sentence: str) -> bool:
     """A sentence worth quoting: not a table row, an equation, figure labels or a stray heading."""
+    sentence = math_as_token(sentence)  # LaTeX math (a paper read from its source) is one token, quotable
     if not MIN_QUOTE_CHARS <= len(sentence) <= MAX_QUOTE_CHARS:
         return False
     letters = sum(c.isalpha() or c == " " for c in sentence)

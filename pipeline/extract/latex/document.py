@@ -88,8 +88,9 @@ def document_from_source(flat: FlatSource) -> LatexDocument:
     for figure in writer.figures:
         figure.caption = resolver.finish(figure.caption) if figure.caption is not None else None
         figure.subcaptions = [resolver.finish(c) for c in figure.subcaptions]
+        figure.table = resolver.finish(figure.table) if figure.table is not None else None
     document = Document(sections=sections, page_count=0, source_path=str(main_path), sha256=sha256_text(flat.text),
-                        title=title, authors=authors)
+                        title=title, authors=authors, text_from="latex")
     return LatexDocument(document=document, figures=writer.figures, main_file=flat.main_file,
                          included=flat.included, missing=flat.missing, outline=outline,
                          unresolved=sorted(resolver.unresolved))

@@ -28,7 +28,11 @@ class EnvironmentWriter:
         elif base in LISTS:
             self.list(node, LISTS[base])
         elif floats.float_kind(name):
-            self.figures.append(floats.scan_float(node, self, self.graphics, self.numbering, self.section_title))
+            figure = floats.scan_float(node, self, self.graphics, self.numbering, self.section_title)
+            self.figures.append(figure)
+            if figure.table and not self._captures:  # its numbers are the paper's text, for the number check
+                label = f"{figure.kind.capitalize()} {figure.number}: " if figure.number else ""
+                self._block(ProseBlock("text", f"{label}{figure.caption or ''}\n\n{figure.table}".strip()))
         elif name == "abstract":
             if self._captures:
                 self.nodes(node.nodelist)

@@ -15,6 +15,7 @@ from pylatexenc.latexwalker import LatexEnvironmentNode, LatexMacroNode
 
 from pipeline.extract.latex.numbering import Numbering, Target
 from pipeline.extract.latex.records import SourceFigure
+from pipeline.extract.latex.tables import TABULARS, markdown_table
 from pipeline.extract.latex.walker import (
     argument_source,
     arguments,
@@ -131,6 +132,11 @@ class _FloatScan:
                     self.visit(arguments(node), target, in_sub)
             elif node.isNodeType(LatexEnvironmentNode) and node.environmentname.rstrip("*") in SUBFLOATS:
                 self.subfigure(node.nodelist, None, target)
+            elif node.isNodeType(LatexEnvironmentNode) and node.environmentname in TABULARS:
+                if self.figure.table is None:
+                    with self.writer.target(target):
+                        self.figure.table = markdown_table(node, self.writer.inline)
+                self.visit(node.nodelist, target, in_sub)  # graphics and labels inside a tabular are the float's
             else:
                 self.visit(getattr(node, "nodelist", None), target, in_sub)
 

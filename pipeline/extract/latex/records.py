@@ -45,6 +45,7 @@ class SourceFigure:
     missing: list[str] = field(default_factory=list)
     subcaptions: list[str] = field(default_factory=list)  # of its subfigures, in order
     section: str | None = None  # the title of the section it sits in
+    table: str | None = None  # its first tabular as a Markdown table, when simple (:mod:`.tables`)
 
 
 @dataclass
