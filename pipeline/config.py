@@ -20,6 +20,9 @@ from pipeline.errors import ConfigError
 
 APP = "paperdraft"
 DEFAULT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
+NO_MODEL = "none"  # `--model none`: the paper's own sentences alone, no model loaded (nor torch imported)
+GENERATION = ("measured", "always")  # ask a model for a section only where its sentences pass the checks; or always
+WEAK_SENTENCES = ("drop", "flag")  # a model's weakly supported sentences: left out, or kept with a flag
 DEFAULT_ARXIV_API_URL = "https://export.arxiv.org/api/query"
 DEFAULT_ARXIV_OAI_URL = "https://oaipmh.arxiv.org/oai"  # OAI-PMH: a paper's licence (metadataPrefix=arXiv)
 
@@ -40,7 +43,9 @@ class Settings:
     """Everything that can be configured. Field names are the config-file keys."""
 
     drafts_dir: Path = Path("drafts")
-    model: str = DEFAULT_MODEL
+    model: str = DEFAULT_MODEL  # a Hub id, a local model folder, or "none"
+    generation: str = "measured"  # measured | always: see pipeline.summarize.policy
+    weak_sentences: str = "drop"  # drop | flag: a model sentence the paper only partly supports
     device: str = "auto"  # auto | cpu | cuda | mps
     arxiv_api_url: str = DEFAULT_ARXIV_API_URL
     arxiv_oai_url: str = DEFAULT_ARXIV_OAI_URL
@@ -82,6 +87,8 @@ ENV = {
     "PAPERDRAFT_MODEL": "model",
     "PAPERDRAFT_DRAFTS_DIR": "drafts_dir",
     "PAPERDRAFT_DEVICE": "device",
+    "PAPERDRAFT_GENERATION": "generation",
+    "PAPERDRAFT_WEAK_SENTENCES": "weak_sentences",
     "PAPERDRAFT_ARXIV_API_URL": "arxiv_api_url",
     "PAPERDRAFT_ARXIV_OAI_URL": "arxiv_oai_url",
     "PAPERDRAFT_FIGURES": "figures",
@@ -136,6 +143,11 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
     text = str(value)
     if name == "device" and not DEVICE.fullmatch(text.strip()):
         raise bad("must be auto, cpu, cuda, cuda:N or mps")
+    choices = {"generation": GENERATION, "weak_sentences": WEAK_SENTENCES}.get(name)
+    if choices and text.strip() not in choices:
+        raise bad(f"must be {' or '.join(choices)}")
+    if choices:
+        return text.strip()
     if name in ("model", "arxiv_api_url", "arxiv_oai_url", "schedule_cron") and not text.strip():
         raise bad("must not be empty")
     return text.strip() if name == "device" else text

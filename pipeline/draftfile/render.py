@@ -72,7 +72,7 @@ def render_body(meta: PaperMeta, summary: Summary, aids: list[str] | None = None
     notes = figure_notes(plan.others, plan.figures.failed_pages, assets, inert) if plan.count or \
         plan.figures.failed_pages else None
     parts.append(critique_section(aids or [], notes))
-    parts.append(footer(summary.model, summary.quoted, summary.written))
+    parts.append(footer(summary.model, summary.quoted, summary.written, summary.weak))
     return "\n\n".join(parts) + "\n"
 
 
@@ -89,7 +89,8 @@ def render_front(meta: PaperMeta, summary: Summary, source: str, body: str, figu
         "categories": list(meta.categories),
         "published": meta.published,
         "source": source,
-        "model": summary.model,
+        "model": summary.model,  # "none": no model wrote any of it
+        "sentences": {"quoted": summary.quoted, "written": summary.written, "weakly_supported": summary.weak},
         "prompt_hashes": dict(summary.prompt_hashes),
         "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "status": "draft",
