@@ -139,13 +139,11 @@ class Summarizer:
             else:
                 return prompt  # the model's context is too small even for this; generate() says so
 
-    def needs_notes(self, chunk: Chunk) -> bool:
-        """Whether a section the model is asked for is written from this chunk's notes."""
-        return any(chunk.kind in b.kinds for b in BLOG_SECTIONS if b.heading in self.asked)
-
     def map(self, meta: PaperMeta, chunks: list[Chunk]) -> list[str]:
-        """Notes per chunk: the bullet lines the chunk's own text supports ("" for a chunk no asked section uses)."""
-        wanted = [c for c in chunks if self.needs_notes(c)]
+        """Notes per chunk: the bullet lines the chunk's own text supports; "" for a chunk whose notes no section
+        the model writes would read (a section not asked for, or with no evidence, gets no prompt)."""
+        prompted = [b for b, ev in zip(BLOG_SECTIONS, self.evidence(chunks, meta.title)) if ev and b.heading in self.asked]
+        wanted = [c for c in chunks if any(c.kind in b.kinds for b in prompted)]
         raw = dict(zip((c.index for c in wanted), self._generate("map", self.map_prompts(meta, wanted),
                                                                    self.note_tokens)))
         notes = []
