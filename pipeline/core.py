@@ -69,7 +69,8 @@ def check_drafts_dir(drafts_dir: Path) -> None:
 def preflight(settings: Settings) -> None:
     """What can be checked before any paper is read: the drafts folder and the device. Raises PaperdraftError."""
     check_drafts_dir(Path(settings.drafts_dir))
-    pick_device(settings.device)
+    if settings.model != NO_MODEL:  # no model, no device (and no torch import to check one)
+        pick_device(settings.device)
 
 
 def fetch(ref: SourceRef, settings: Settings, progress: Progress = _quiet) -> tuple[PaperMeta | None, Path]:

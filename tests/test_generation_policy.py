@@ -186,16 +186,17 @@ def test_the_settings_are_checked():
 NO_TORCH = """
 import json, sys
 from pathlib import Path
-from pipeline import core
-from pipeline.config import load_settings
-settings = load_settings(model="none", drafts_dir=Path(sys.argv[2]))
-result = core.draft_one(sys.argv[1], settings)
-print(json.dumps({"path": str(result.path), "torch": "torch" in sys.modules,
-                  "transformers": "transformers" in sys.modules}))
+from typer.testing import CliRunner
+from pipeline.cli import app
+result = CliRunner().invoke(app, ["draft", sys.argv[1], "--model", "none", "--drafts-dir", sys.argv[2]])
+assert result.exit_code == 0, result.output
+(path,) = Path(sys.argv[2]).glob("*.md")
+print(json.dumps({"path": str(path), "torch": "torch" in sys.modules, "transformers": "transformers" in sys.modules}))
 """
 
 
 def test_model_none_drafts_from_the_paper_alone_without_importing_torch(tmp_path: Path):
+    """The CLI's whole path (settings, preflight with device "auto", draft_one, write) in a process of its own."""
     out = subprocess.run([sys.executable, "-c", NO_TORCH, str(SAMPLE), str(tmp_path / "drafts")],
                          capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
