@@ -60,10 +60,11 @@ def _settings(tmp_path: Path, **changes):
 
 def test_a_section_is_asked_while_untried_and_while_it_pays():
     assert policy.should_ask(None) and policy.should_ask({"asked": policy.TRIALS - 1, "strong": 0})
-    assert not policy.should_ask({"asked": policy.TRIALS, "strong": 0, "skipped": 0})
-    assert policy.should_ask({"asked": 4, "strong": 2, "skipped": 0})  # one in two asks keeps a sentence
-    assert not policy.should_ask({"asked": 4, "strong": 1, "skipped": policy.RECHECK_AFTER - 1})
-    assert policy.should_ask({"asked": 4, "strong": 1, "skipped": policy.RECHECK_AFTER})  # asked once more
+    assert not policy.should_ask({"asked": policy.TRIALS, "proposed": 10, "strong": 0, "skipped": 0})
+    assert not policy.should_ask({"asked": policy.TRIALS, "proposed": 0, "strong": 0, "skipped": 0})  # wrote nothing
+    assert policy.should_ask({"asked": 4, "proposed": 8, "strong": 2, "skipped": 0})  # a quarter of it holds
+    assert not policy.should_ask({"asked": 4, "proposed": 10, "strong": 1, "skipped": policy.RECHECK_AFTER - 1})
+    assert policy.should_ask({"asked": 4, "proposed": 10, "strong": 1, "skipped": policy.RECHECK_AFTER})  # once more
 
 
 def test_always_asks_every_section_whatever_the_record():

@@ -8,8 +8,9 @@ templates, in ``<cache>/model_records/<hash>.json``: what is measured for that m
 prompts, not what its name suggests.
 
 With ``generation = "measured"`` (the default) a section is asked for while it has been asked fewer than
-``TRIALS`` times, or while the model has kept at least ``MIN_STRONG_PER_ASK`` fully supported sentences per
-ask; otherwise it is quoted from the paper, with no model call. After ``RECHECK_AFTER`` drafts without
+``TRIALS`` times, or while at least ``MIN_STRONG_SHARE`` of the sentences the model wrote for it were kept as
+fully supported (generation is paid per token: below that, most of what it costs is thrown away); otherwise
+it is quoted from the paper, with no model call. After ``RECHECK_AFTER`` drafts without
 asking it is asked once more, so a record never goes stale for good. ``generation = "always"`` asks for
 every section, as paperdraft did before (kept for comparison). The map step (notes per chunk) runs only for
 chunks whose notes feed a section that is asked for; when none is, the model generates nothing at all.
@@ -32,7 +33,7 @@ log = logging.getLogger("pipeline.summarize.policy")
 
 FOLDER = "model_records"  # under settings.cache
 TRIALS = 2  # asks of a section before its record decides
-MIN_STRONG_PER_ASK = 0.5  # fully supported sentences kept per ask, at least, for a section to be asked again
+MIN_STRONG_SHARE = 0.25  # of the sentences a model wrote for a section, the fully supported share it must keep
 RECHECK_AFTER = 25  # drafts a section goes without being asked before it is asked once more
 COUNTS = ("asked", "proposed", "strong", "weak", "skipped")
 
@@ -61,7 +62,7 @@ def should_ask(counts: dict[str, int] | None) -> bool:
     """Whether a section with these counts is asked for under the measured policy."""
     if not counts or counts.get("asked", 0) < TRIALS:
         return True
-    if counts.get("strong", 0) >= MIN_STRONG_PER_ASK * counts["asked"]:
+    if counts.get("strong", 0) >= MIN_STRONG_SHARE * max(counts.get("proposed", 0), 1):
         return True
     return counts.get("skipped", 0) >= RECHECK_AFTER
 
