@@ -7,8 +7,8 @@
 script: each arm a fresh process with its own cache and Prefect storage (the converted model shared), the
 model loaded before the flow (timed apart). Arms: ``always`` (``generation = "always"``,
 ``weak_sentences = "flag"``: paperdraft before the policy), ``measured cold`` (the defaults, the model's record
-empty: it learns from the first papers), ``measured warm`` (the defaults, with the record the cold arm left:
-the next day's run).
+empty: it learns from the first papers), ``measured warm`` (the defaults, with the record the cold arm left,
+or without a cold arm the always arm: the next day's run). ``--arms`` picks some of them.
 
 Both arms run in this process with the model loaded once, against a local replay of
 arXiv (tests/arxiv_server.py) with arXiv's politeness delay (``--delay``, default 3 s:
@@ -92,7 +92,7 @@ def policy_arm(papers: list[str]) -> dict:
     from tests.arxiv_server import ArxivTestServer
 
     from pipeline import config
-    from pipeline.cli import _quiet_libraries
+    from pipeline.cli.console import quiet_libraries as _quiet_libraries
     from pipeline.summarize.model import load_backend
 
     _quiet_libraries()
@@ -146,12 +146,14 @@ def policies(args: argparse.Namespace) -> None:
     models.mkdir()
     results = {}
     print(f"load average before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} CPUs", flush=True)
-    for name, extra in POLICY_ARMS.items():
+    for name in args.arms:
+        extra = POLICY_ARMS[name]
         home = work / name.replace(" ", "-")
         (home / "cache").mkdir(parents=True)
         (home / "cache" / "models").symlink_to(models)
         if name == "measured warm":
-            shutil.copytree(work / "measured-cold" / "cache" / "model_records", home / "cache" / "model_records")
+            before = work / ("measured-cold" if "measured cold" in results else "always")
+            shutil.copytree(before / "cache" / "model_records", home / "cache" / "model_records")
         env = dict(os.environ, PAPERDRAFT_HOME=str(home), PREFECT_HOME=str(home / "prefect"),
                    PREFECT_LOCAL_STORAGE_PATH=str(home / "prefect" / "storage"), PREFECT_LOGGING_LEVEL="WARNING",
                    PREFECT_SERVER_ANALYTICS_ENABLED="false", HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT),
@@ -169,8 +171,8 @@ def policies(args: argparse.Namespace) -> None:
     for name, r in results.items():
         print(f"{name:<15}{r['flow_s']:>8.1f}{r['gen_s']:>8.1f}{r['tokens']:>8}{r['peak_mb']:>9.0f}{r['load_s']:>8.1f}"
               f"{r['startup_s']:>9.1f}  {' '.join(f'{x:.0f}' for x in r['paper_s'])}")
-    base = results["always"]["flow_s"]
-    for name in ("measured cold", "measured warm"):
+    base = results["always"]["flow_s"] if "always" in results else 0.0
+    for name in [a for a in ("measured cold", "measured warm") if a in results and "always" in results]:
         print(f"{name} vs always: {base / results[name]['flow_s']:.1f}x faster   target >= 3x")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
@@ -181,6 +183,8 @@ def main() -> None:
     parser.add_argument("--papers", nargs="+", default=DEFAULT_PAPERS)
     parser.add_argument("--delay", type=float, default=3.0, help="seconds between arXiv requests (arXiv asks 3)")
     parser.add_argument("--policies", action="store_true", help="the generation policy against always-generate")
+    parser.add_argument("--arms", nargs="+", choices=list(POLICY_ARMS), default=list(POLICY_ARMS),
+                        help="with --policies: the arms to run, in this order")
     parser.add_argument("--policy-arm", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.policy_arm:
@@ -204,7 +208,7 @@ def main() -> None:
     from tests.arxiv_server import ArxivTestServer
 
     from pipeline import config, core, fetch
-    from pipeline.cli import _quiet_libraries
+    from pipeline.cli.console import quiet_libraries as _quiet_libraries
     from pipeline.summarize.model import load_backend
 
     _quiet_libraries()
