@@ -157,6 +157,7 @@ def policies(args: argparse.Namespace) -> None:
         env = dict(os.environ, PAPERDRAFT_HOME=str(home), PREFECT_HOME=str(home / "prefect"),
                    PREFECT_LOCAL_STORAGE_PATH=str(home / "prefect" / "storage"), PREFECT_LOGGING_LEVEL="WARNING",
                    PREFECT_SERVER_ANALYTICS_ENABLED="false", HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT),
+                   PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="300",  # a loaded machine starts it slowly
                    PAPERDRAFT_ARXIV_DELAY_SECONDS=str(args.delay), PAPERDRAFT_DRAFTS_DIR=str(home / "drafts"), **extra)
         if args.model:
             env["PAPERDRAFT_MODEL"] = args.model

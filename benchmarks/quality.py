@@ -240,6 +240,8 @@ def main() -> None:
             invented[system][1] += len(missing & flagged_here) if system in ("paperdraft", ALWAYS, WEAK_DROPPED) else 0
             line.append(f"{system} R1 {score['rouge1'].fmeasure * 100:4.1f}")
         print("  ".join(line), flush=True)
+        arm_r2 = {a: scorer.score(abstract.text, words(outputs[a]))["rouge2"].fmeasure * 100 for a in ("paperdraft", ALWAYS)}
+        print(f"{'':<36}ROUGE-2 paperdraft {arm_r2['paperdraft']:.1f}, {ALWAYS} {arm_r2[ALWAYS]:.1f}", flush=True)
         scored += 1
     if not scored:
         raise SystemExit("no paper could be scored")
