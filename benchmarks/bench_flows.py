@@ -1,6 +1,14 @@
 """The Prefect flow against calling ``core.draft_one`` in a loop, on the same corpus papers.
 
     python benchmarks/bench_flows.py [--model ID] [--papers 1803.10963 1111.2011v2 ...] [--delay 3.0]
+    python benchmarks/bench_flows.py --policies [--model ID] [--papers ...] [--delay 3.0]
+
+``--policies``: the flow over the papers with the generation policy against today's always-generate, in one
+script: each arm a fresh process with its own cache and Prefect storage (the converted model shared), the
+model loaded before the flow (timed apart). Arms: ``always`` (``generation = "always"``,
+``weak_sentences = "flag"``: paperdraft before the policy), ``measured cold`` (the defaults, the model's record
+empty: it learns from the first papers), ``measured warm`` (the defaults, with the record the cold arm left,
+or without a cold arm the always arm: the next day's run). ``--arms`` picks some of them.
 
 Both arms run in this process with the model loaded once, against a local replay of
 arXiv (tests/arxiv_server.py) with arXiv's politeness delay (``--delay``, default 3 s:
@@ -72,12 +80,120 @@ def _union(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return [(s, e) for s, e in out]
 
 
+POLICY_ARMS = {"always": {"PAPERDRAFT_GENERATION": "always", "PAPERDRAFT_WEAK_SENTENCES": "flag"},
+               "measured cold": {}, "measured warm": {}}
+
+
+def policy_arm(papers: list[str]) -> dict:
+    """One arm of ``--policies``, in this process (its environment set by :func:`policies`)."""
+    import json
+    import resource
+
+    from tests.arxiv_server import ArxivTestServer
+
+    from pipeline import config
+    from pipeline.cli.console import quiet_libraries as _quiet_libraries
+    from pipeline.summarize.model import load_backend
+
+    _quiet_libraries()
+    with ArxivTestServer() as server:
+        os.environ["PAPERDRAFT_ARXIV_API_URL"] = server.api_url
+        settings = config.load_settings()
+        t = time.perf_counter()
+        backend = load_backend(settings.model, settings.device, settings.cache)
+        backend.model  # the weights
+        load_s = time.perf_counter() - t
+        spent = {"seconds": 0.0, "tokens": 0}
+        generate = backend.generate
+
+        def timed(prompts, *a, **k):
+            t0 = time.perf_counter()
+            out = generate(prompts, *a, **k)
+            spent["seconds"] += time.perf_counter() - t0
+            spent["tokens"] += sum(g.new_tokens for g in out)
+            return out
+
+        backend.generate = timed
+        from prefect import flow
+
+        @flow
+        def noop() -> int:
+            return 0
+
+        t = time.perf_counter()
+        noop()
+        startup_s = time.perf_counter() - t
+        from pipeline.flows.flow import draft_papers
+
+        t = time.perf_counter()
+        rows = draft_papers(ids=list(papers))
+        flow_s = time.perf_counter() - t
+    assert all(r["status"] == "written" for r in rows), rows
+    print(json.dumps({"flow_s": flow_s, "load_s": load_s, "startup_s": startup_s, "gen_s": spent["seconds"],
+                      "tokens": spent["tokens"], "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "paper_s": [r.get("seconds") for r in rows]}))
+    return {}
+
+
+def policies(args: argparse.Namespace) -> None:
+    """The flow, with the generation policy and without, each arm in a fresh process; one table."""
+    import json
+    import shutil
+    import subprocess
+
+    work = Path(tempfile.mkdtemp(prefix="bench-flows-policies-"))
+    models = work / "models"  # the converted default model, shared by the arms
+    models.mkdir()
+    results = {}
+    print(f"load average before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} CPUs", flush=True)
+    for name in args.arms:
+        extra = POLICY_ARMS[name]
+        home = work / name.replace(" ", "-")
+        (home / "cache").mkdir(parents=True)
+        (home / "cache" / "models").symlink_to(models)
+        if name == "measured warm":
+            before = work / ("measured-cold" if "measured cold" in results else "always")
+            shutil.copytree(before / "cache" / "model_records", home / "cache" / "model_records")
+        env = dict(os.environ, PAPERDRAFT_HOME=str(home), PREFECT_HOME=str(home / "prefect"),
+                   PREFECT_LOCAL_STORAGE_PATH=str(home / "prefect" / "storage"), PREFECT_LOGGING_LEVEL="WARNING",
+                   PREFECT_SERVER_ANALYTICS_ENABLED="false", HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT),
+                   PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="300",  # a loaded machine starts it slowly
+                   PAPERDRAFT_ARXIV_DELAY_SECONDS=str(args.delay), PAPERDRAFT_DRAFTS_DIR=str(home / "drafts"), **extra)
+        if args.model:
+            env["PAPERDRAFT_MODEL"] = args.model
+        out = subprocess.run([sys.executable, __file__, "--policy-arm", "--papers", *args.papers], env=env,
+                             capture_output=True, text=True, cwd=ROOT)
+        if out.returncode:
+            raise SystemExit(f"arm {name} failed:\n{out.stderr[-3000:]}")
+        results[name] = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"arm {name} done (load average {os.getloadavg()[0]:.2f})", flush=True)
+    print(f"\n{len(args.papers)} papers ({' '.join(args.papers)}), arXiv delay {args.delay:g} s")
+    print(f"{'arm':<15}{'flow s':>8}{'gen s':>8}{'tokens':>8}{'peak MB':>9}{'load s':>8}{'server s':>9}  seconds per paper")
+    for name, r in results.items():
+        print(f"{name:<15}{r['flow_s']:>8.1f}{r['gen_s']:>8.1f}{r['tokens']:>8}{r['peak_mb']:>9.0f}{r['load_s']:>8.1f}"
+              f"{r['startup_s']:>9.1f}  {' '.join(f'{x:.0f}' for x in r['paper_s'])}")
+    base = results["always"]["flow_s"] if "always" in results else 0.0
+    for name in [a for a in ("measured cold", "measured warm") if a in results and "always" in results]:
+        print(f"{name} vs always: {base / results[name]['flow_s']:.1f}x faster   target >= 3x")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None, help="model id or folder (default: the default model)")
     parser.add_argument("--papers", nargs="+", default=DEFAULT_PAPERS)
     parser.add_argument("--delay", type=float, default=3.0, help="seconds between arXiv requests (arXiv asks 3)")
+    parser.add_argument("--policies", action="store_true", help="the generation policy against always-generate")
+    parser.add_argument("--arms", nargs="+", choices=list(POLICY_ARMS), default=list(POLICY_ARMS),
+                        help="with --policies: the arms to run, in this order")
+    parser.add_argument("--policy-arm", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.policy_arm:
+        policy_arm(args.papers)
+        return
+    if args.policies:
+        policies(args)
+        return
 
     work = Path(tempfile.mkdtemp(prefix="bench-flows-"))
     os.environ.update(
@@ -93,7 +209,7 @@ def main() -> None:
     from tests.arxiv_server import ArxivTestServer
 
     from pipeline import config, core, fetch
-    from pipeline.cli import _quiet_libraries
+    from pipeline.cli.console import quiet_libraries as _quiet_libraries
     from pipeline.summarize.model import load_backend
 
     _quiet_libraries()

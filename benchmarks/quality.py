@@ -12,6 +12,12 @@ lacks are counted, and how many of those the draft flagged; so are, over whole d
 the paper lacks and whether each is flagged. A second paperdraft row scores the drafts with the weakly
 supported (flagged) sentences taken out. ``--save DIR`` writes each paper's machine-written sections.
 
+Two paperdraft rows, measured in the same run on the same papers: ``paperdraft`` is the defaults (the
+measured generation policy, weak sentences dropped), ``paperdraft always`` is paperdraft before the policy
+(``generation = "always"``, ``weak_sentences = "flag"``). The model's record starts empty in a temporary
+cache: the policy learns from the first papers, as a fresh install would. For both, per draft: sentences
+quoted, model sentences kept (strong, weak), generated tokens and generation seconds per kept model sentence.
+
 Baselines on the same papers: lead (first 200 words of the body), extractive
 (body sentences by TF-IDF centrality with a mild preference for earlier ones,
 no model), single prompt (the model given the first 1,500 tokens at once).
@@ -30,7 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 BUDGET = 200
-WEAK_DROPPED = "  weak dropped"  # paperdraft, weakly supported sentences taken out
+WEAK_DROPPED = "  weak dropped"  # paperdraft always, weakly supported sentences taken out
+ALWAYS = "paperdraft always"  # paperdraft before the generation policy: every section generated, weak flagged
 
 
 def words(text: str, n: int = BUDGET) -> str:
@@ -146,10 +153,28 @@ def main() -> None:
     settings = load_settings(model=args.model)
     backend = load_backend(settings.model, settings.device, settings.cache)
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
-    systems = ["lead", "extractive", "single prompt", "paperdraft", WEAK_DROPPED]
+    systems = ["lead", "extractive", "single prompt", "paperdraft", ALWAYS, WEAK_DROPPED]
+    import tempfile
+
+    record_cache = Path(tempfile.mkdtemp(prefix="quality-records-"))  # the model's record starts empty
+    arms = {"paperdraft": settings.replace(cache=record_cache),
+            ALWAYS: settings.replace(cache=record_cache, generation="always", weak_sentences="flag")}
+    spent = {"seconds": 0.0, "tokens": 0}
+    generate = backend.generate
+
+    def timed_generate(prompts, *a, **k):
+        t0 = time.perf_counter()
+        out = generate(prompts, *a, **k)
+        spent["seconds"] += time.perf_counter() - t0
+        spent["tokens"] += sum(g.new_tokens for g in out)
+        return out
+
+    backend.generate = timed_generate
+    per_draft: list[tuple[str, str, dict]] = []  # (paper, arm, counts)
     totals = {s: [0.0, 0.0, 0.0] for s in systems}
     invented = {s: [0, 0] for s in systems}  # numbers not in the paper, of which flagged
     whole = [0, 0]  # paperdraft, the whole draft rather than its first 200 words: the same two counts
+    whole_always = [0, 0]  # the same for paperdraft always
     weak = sentences = uncited = 0  # paperdraft: weak-support flags; sentences; sentences without a cite
     scored = 0
     for pdf in sorted(args.pdf_dir.glob("*.pdf")):
@@ -169,14 +194,26 @@ def main() -> None:
         paper_numbers = numbers(" ".join(s.text for s in body.sections))
         start = time.perf_counter()
         meta = PaperMeta(title=doc.title or pdf.stem)
-        summary = core.summarize(meta, core.chunk(body, backend, settings, meta.title), backend, settings)
+        chunks = core.chunk(body, backend, settings, meta.title)
+        arm_summaries = {}
+        for arm in (ALWAYS, "paperdraft"):  # today's first: the policy learns from what it wrote too
+            spent.update(seconds=0.0, tokens=0)
+            t0 = time.perf_counter()
+            arm_summaries[arm] = core.summarize(meta, chunks, backend, arms[arm])
+            s = arm_summaries[arm]
+            per_draft.append((pdf.stem, arm, {"s": time.perf_counter() - t0, "gen_s": spent["seconds"],
+                                              "tokens": spent["tokens"], "quoted": s.quoted, "kept": s.written,
+                                              "strong": s.written - s.weak, "weak": s.weak,
+                                              "asked": len(s.attempts)}))
+        summary, always = arm_summaries["paperdraft"], arm_summaries[ALWAYS]
         ours = machine_text(summary.sections)
         outputs = {
             "lead": " ".join(s.text for s in body.body),
             "extractive": extractive(body),
             "single prompt": single_prompt(backend, body, meta.title),
             "paperdraft": ours,
-            WEAK_DROPPED: machine_text(without_weak(summary.sections)),
+            ALWAYS: machine_text(always.sections),
+            WEAK_DROPPED: machine_text(without_weak(always.sections)),
         }
         drafted = "\n".join(summary.sections.values())
         if args.save:
@@ -186,6 +223,10 @@ def main() -> None:
         found = unsupported_numbers(drafted, paper_numbers)
         whole[0], whole[1] = whole[0] + len(found), whole[1] + sum(flagged for _, flagged in found)
         flagged_values = {value for value, flagged in found if flagged}
+        found_always = unsupported_numbers("\n".join(always.sections.values()), paper_numbers)
+        whole_always[0] += len(found_always)
+        whole_always[1] += sum(flagged for _, flagged in found_always)
+        flagged_always = {value for value, flagged in found_always if flagged}
         weak += len(re.findall(r"<!-- unverified: weakly supported", drafted))
         counted = uncited_sentences(summary.sections)
         sentences, uncited = sentences + counted[0], uncited + counted[1]
@@ -196,9 +237,12 @@ def main() -> None:
                 totals[system][i] += score[key].fmeasure * 100
             missing = numbers(words(text)) - paper_numbers
             invented[system][0] += len(missing)
-            invented[system][1] += len(missing & flagged_values) if system in ("paperdraft", WEAK_DROPPED) else 0
+            flagged_here = flagged_values if system == "paperdraft" else flagged_always
+            invented[system][1] += len(missing & flagged_here) if system in ("paperdraft", ALWAYS, WEAK_DROPPED) else 0
             line.append(f"{system} R1 {score['rouge1'].fmeasure * 100:4.1f}")
         print("  ".join(line), flush=True)
+        arm_r2 = {a: scorer.score(abstract.text, words(outputs[a]))["rouge2"].fmeasure * 100 for a in ("paperdraft", ALWAYS)}
+        print(f"{'':<36}ROUGE-2 paperdraft {arm_r2['paperdraft']:.1f}, {ALWAYS} {arm_r2[ALWAYS]:.1f}", flush=True)
         scored += 1
     if not scored:
         raise SystemExit("no paper could be scored")
@@ -208,8 +252,28 @@ def main() -> None:
         r1, r2, rl = (t / scored for t in totals[system])
         print(f"{system:<15}{r1:>9.1f}{r2:>9.1f}{rl:>12.1f}{invented[system][0]:>24}{invented[system][1]:>9}")
     print(f"\npaperdraft, whole drafts: {whole[0]} numbers not in the paper, {whole[1]} of them flagged")
+    print(f"{ALWAYS}, whole drafts: {whole_always[0]} numbers not in the paper, {whole_always[1]} of them flagged")
     print(f"paperdraft: {sentences} machine-written sentences and quotes, {uncited} without a page or section "
           f"cite; {weak} flagged as weakly supported")
+    print("\nper draft: sentences quoted, model sentences kept (strong, weak), generation per kept model sentence")
+    print(f"{'paper':<16}{'arm':<19}{'seconds':>8}{'gen s':>7}{'tokens':>7}{'asked':>6}{'quoted':>7}{'strong':>7}"
+          f"{'weak':>5}{'tok/kept':>9}{'gen s/kept':>11}")
+    sums: dict[str, dict] = {}
+    for paper, arm, c in per_draft:
+        add = sums.setdefault(arm, dict.fromkeys(c, 0))
+        for key in c:
+            add[key] += c[key]
+        for label, row in ((paper[:15], c),):
+            kept = row["kept"]
+            per = (f"{row['tokens'] / kept:>9.0f}{row['gen_s'] / kept:>11.1f}" if kept else
+                   f"{'-' if not row['tokens'] else 'inf':>9}{'-' if not row['gen_s'] else 'inf':>11}")
+            print(f"{label:<16}{arm:<19}{row['s']:>8.1f}{row['gen_s']:>7.1f}{row['tokens']:>7}{row['asked']:>6}"
+                  f"{row['quoted']:>7}{row['strong']:>7}{row['weak']:>5}{per}")
+    for arm, c in sums.items():
+        kept = c["kept"]
+        per = f"{c['tokens'] / kept:>9.0f}{c['gen_s'] / kept:>11.1f}" if kept else f"{'inf' if c['tokens'] else '-':>9}{'':>11}"
+        print(f"{'all':<16}{arm:<19}{c['s']:>8.1f}{c['gen_s']:>7.1f}{c['tokens']:>7}{c['asked']:>6}{c['quoted']:>7}"
+              f"{c['strong']:>7}{c['weak']:>5}{per}")
 
 
 # --------------------------------------------------------------------------- drafts from the LaTeX source (issue 15)

@@ -32,7 +32,9 @@ STAGE_MODULES: dict[str, tuple[str, ...]] = {
                 "pipeline.pdf_bytes", "pipeline.hashing",
                 "pipeline.code_hash", "pipeline.config", "pipeline.core", "pipeline.cache_files"),
     "summary": ("pipeline.summarize", "pipeline.core", "pipeline.records", "pipeline.draftfile.format",
-                "pipeline.config", "pipeline.errors", "pipeline.hashing", "pipeline.extract.paragraphs"),
+                "pipeline.config", "pipeline.errors", "pipeline.hashing", "pipeline.extract.paragraphs",
+                "pipeline.summary_cache", "pipeline.cache_files",
+                "pipeline.code_hash"),  # the model's identity: its record's key
 }
 
 # The installed libraries whose output a stage keeps, by distribution name.

@@ -20,6 +20,10 @@ from pipeline.errors import ConfigError
 
 APP = "paperdraft"
 DEFAULT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
+NO_MODEL = "none"  # `--model none`: the paper's own sentences alone, no model loaded (nor torch imported)
+GENERATION = ("measured", "always")  # ask a model for a section only where its sentences pass the checks; or always
+TEXT_SOURCES = ("auto", "latex", "pdf")  # the LaTeX source when it parses, else the PDF; or either one
+WEAK_SENTENCES = ("drop", "flag")  # a model's weakly supported sentences: left out, or kept with a flag
 DEFAULT_ARXIV_API_URL = "https://export.arxiv.org/api/query"
 DEFAULT_ARXIV_OAI_URL = "https://oaipmh.arxiv.org/oai"  # OAI-PMH: a paper's licence (metadataPrefix=arXiv)
 
@@ -40,7 +44,9 @@ class Settings:
     """Everything that can be configured. Field names are the config-file keys."""
 
     drafts_dir: Path = Path("drafts")
-    model: str = DEFAULT_MODEL
+    model: str = DEFAULT_MODEL  # a Hub id, a local model folder, or "none"
+    generation: str = "measured"  # measured | always: see pipeline.summarize.policy
+    weak_sentences: str = "drop"  # drop | flag: a model sentence the paper only partly supports
     device: str = "auto"  # auto | cpu | cuda | mps
     arxiv_api_url: str = DEFAULT_ARXIV_API_URL
     arxiv_oai_url: str = DEFAULT_ARXIV_OAI_URL
@@ -83,6 +89,8 @@ ENV = {
     "PAPERDRAFT_MODEL": "model",
     "PAPERDRAFT_DRAFTS_DIR": "drafts_dir",
     "PAPERDRAFT_DEVICE": "device",
+    "PAPERDRAFT_GENERATION": "generation",
+    "PAPERDRAFT_WEAK_SENTENCES": "weak_sentences",
     "PAPERDRAFT_ARXIV_API_URL": "arxiv_api_url",
     "PAPERDRAFT_ARXIV_OAI_URL": "arxiv_oai_url",
     "PAPERDRAFT_FIGURES": "figures",
@@ -103,7 +111,6 @@ MINIMUM = {"batch_size": 1, "note_tokens": 1, "section_tokens": 1, "chunk_tokens
            "critique_min_words": 0, "arxiv_retries": 0, "flow_retries": 0, "arxiv_delay_seconds": 0.0}
 POSITIVE = {"arxiv_timeout_seconds"}  # zero would mean "give up at once"
 DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
-TEXT_SOURCES = ("auto", "latex", "pdf")
 
 
 def _coerce(name: str, value: Any, origin: str) -> Any:
@@ -139,12 +146,13 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
     text = str(value)
     if name == "device" and not DEVICE.fullmatch(text.strip()):
         raise bad("must be auto, cpu, cuda, cuda:N or mps")
-    if name == "text_source" and text.strip().lower() not in TEXT_SOURCES:
-        raise bad("must be auto, latex or pdf")
+    choices = {"generation": GENERATION, "weak_sentences": WEAK_SENTENCES, "text_source": TEXT_SOURCES}.get(name)
+    if choices:
+        if text.strip().lower() not in choices:
+            raise bad(f"must be {', '.join(choices[:-1])} or {choices[-1]}")
+        return text.strip().lower()
     if name in ("model", "arxiv_api_url", "arxiv_oai_url", "schedule_cron") and not text.strip():
         raise bad("must not be empty")
-    if name == "text_source":
-        return text.strip().lower()
     return text.strip() if name == "device" else text
 
 

@@ -17,7 +17,7 @@ from pipeline import extraction_cache, summary_cache
 from pipeline.figures import cache as figure_cache
 from pipeline.author.critique_aids import critique_aids
 from pipeline.code_hash import stage_key
-from pipeline.config import Settings
+from pipeline.config import NO_MODEL, Settings
 from pipeline.draftfile.store import write_draft
 from pipeline.errors import ConfigError, ExtractionError, FetchError, PaperNotFoundError
 from pipeline.extract.choose import read_paper
@@ -32,7 +32,9 @@ from pipeline.records import Chunk, Document, DraftResult, FigurePlan, FigureSet
 from pipeline.sources import parse_source
 from pipeline.summarize.chunk import chunk_document
 from pipeline.figures.choice import place_figures
+from pipeline.summarize import policy
 from pipeline.summarize.model import Backend, load_backend, pick_device
+from pipeline.summarize.no_model import NoModel
 from pipeline.summarize.prompts import prompt_hashes
 from pipeline.summarize.summarizer import Summarizer, note_overhead
 
@@ -73,7 +75,8 @@ def check_drafts_dir(drafts_dir: Path) -> None:
 def preflight(settings: Settings) -> None:
     """What can be checked before any paper is read: the drafts folder and the device. Raises PaperdraftError."""
     check_drafts_dir(Path(settings.drafts_dir))
-    pick_device(settings.device)
+    if settings.model != NO_MODEL:  # no model, no device (and no torch import to check one)
+        pick_device(settings.device)
 
 
 def fetch(ref: SourceRef, settings: Settings, progress: Progress = _quiet) -> tuple[PaperMeta | None, Path]:
@@ -135,6 +138,32 @@ def paper_meta(meta: PaperMeta | None, doc: Document, ref: SourceRef) -> PaperMe
     )
 
 
+def backend_for(settings: Settings) -> Backend:
+    """The backend ``settings.model`` names, loaded once per process; for ``none``, one that loads nothing."""
+    if settings.model == NO_MODEL:
+        return NoModel()
+    return load_backend(settings.model, settings.device, settings.cache)
+
+
+def _identity(settings: Settings, backend: Backend | None) -> str | None:
+    """What the model record is kept under: the model ``settings`` names, unless ``backend`` is another one;
+    None for ``--model none``, which has nothing to measure."""
+    if settings.model == NO_MODEL or isinstance(backend, NoModel):
+        return None
+    if backend is None or getattr(backend, "model_id", None) == settings.model:
+        return summary_cache.model_identity(settings.model)
+    return f"backend:{backend.name}"  # a backend handed in (a test's, a benchmark's): a record of its own
+
+
+def generation_plan(settings: Settings, backend: Backend | None = None) -> list[str]:
+    """The blog sections the model will be asked to write (:mod:`pipeline.summarize.policy`); none for ``none``."""
+    identity = _identity(settings, backend)
+    if identity is None:
+        return []
+    record = policy.load_record(policy.record_path(settings.cache, identity, prompt_hashes()))
+    return policy.sections_to_ask(record, settings.generation)
+
+
 def chunk_tokens(backend: Backend, settings: Settings, title: str) -> int:
     """The largest chunk that fits the context beside the notes prompt and its answer."""
     fits = backend.context_length - note_overhead(backend, title) - settings.note_tokens - 8
@@ -147,7 +176,10 @@ def chunk(doc: Document, backend: Backend, settings: Settings, title: str) -> li
 
 
 def summarize(meta: PaperMeta, chunks: list[Chunk], backend: Backend, settings: Settings,
-              progress: Progress = _quiet) -> Summary:
+              progress: Progress = _quiet, asked: list[str] | None = None) -> Summary:
+    """The summary, the model asked for the sections ``asked`` (default: :func:`generation_plan`); what it
+    wrote for them is added to the model's record."""
+    asked = generation_plan(settings, backend) if asked is None else asked
     summarizer = Summarizer(
         backend,
         note_tokens=settings.note_tokens,
@@ -155,8 +187,15 @@ def summarize(meta: PaperMeta, chunks: list[Chunk], backend: Backend, settings: 
         batch_size=settings.batch_size,
         key_sentences=settings.key_sentences,
         progress=progress,
+        asked=asked,
+        weak_sentences=settings.weak_sentences,
     )
-    return summarizer.summarize(meta, chunks)
+    summary = summarizer.summarize(meta, chunks)
+    identity = _identity(settings, backend)
+    if identity is not None:
+        path = policy.record_path(settings.cache, identity, prompt_hashes())
+        policy.store_record(path, identity, policy.updated(policy.load_record(path), summary.attempts, asked))
+    return summary
 
 
 def find_figures(path: Path | None, kind: str, settings: Settings, pdf_sha256: str | None = None,
@@ -228,15 +267,16 @@ def draft_one(
                   else "pdf", no_source=no_source, no_pdf=str(no_pdf) if no_pdf else None)
     meta = paper_meta(meta, doc, ref)
     extraction_cache.store(settings, meta, doc)  # the paper's text, for the language server's hovers
-    key = summary_cache.summary_key(doc.sha256, meta, settings, prompt_hashes()) if backend is None else None
+    asked = generation_plan(settings) if backend is None else None
+    key = summary_cache.summary_key(doc.sha256, meta, settings, prompt_hashes(), asked) if backend is None else None
     summary = summary_cache.load(settings, key) if key is not None and use_cache else None
     if summary is not None:
         progress("cached", 1, 1)
     else:
         progress("model", 0, None)
-        backend = backend or load_backend(settings.model, settings.device, settings.cache)
+        backend = backend or backend_for(settings)
         chunks = chunk(doc, backend, settings, meta.title)
-        summary = summarize(meta, chunks, backend, settings, progress)
+        summary = summarize(meta, chunks, backend, settings, progress, asked)
         if key is not None:
             summary_cache.store(settings, key, summary, meta)
     name = None if ref.arxiv_id else Path(ref.path or ref.raw).stem

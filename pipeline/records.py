@@ -167,6 +167,10 @@ class Summary:
     generated_tokens: int = 0
     quoted: int = 0  # sentences of the sections quoted from the paper
     written: int = 0  # sentences of the sections the model wrote (kept because the paper supports them)
+    weak: int = 0  # of ``written``, those the paper only partly supports (kept flagged)
+    # per blog section the model was asked for: {"proposed": sentences it wrote, "strong": kept and fully
+    # supported, "weak": kept flagged}; what the generation policy learns a model's pass rate from
+    attempts: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 FigureKind = Literal["figure", "table"]

@@ -20,7 +20,7 @@ from typing import Any
 
 from pipeline.cache_files import keep_json
 from pipeline.code_hash import stage_key
-from pipeline.config import DEFAULT_MODEL, Settings
+from pipeline.config import DEFAULT_MODEL, NO_MODEL, Settings
 from pipeline.hashing import sha256_text
 from pipeline.records import PaperMeta, Summary
 
@@ -37,6 +37,8 @@ def model_identity(model_id: str) -> str:
     A Hub id is the id alone: which revision the Hugging Face cache holds is not looked up (that would be
     known only after the first load, so the first redraft would always miss).
     """
+    if model_id == NO_MODEL:
+        return model_id
     folder = Path(model_id).expanduser()
     if model_id != DEFAULT_MODEL and folder.is_dir():
         try:
@@ -58,12 +60,14 @@ def shaping_settings(settings: Settings) -> tuple:
             settings.key_sentences, settings.batch_size)
 
 
-def summary_key(doc_sha256: str, meta: PaperMeta, settings: Settings, prompts: dict[str, str]) -> str:
+def summary_key(doc_sha256: str, meta: PaperMeta, settings: Settings, prompts: dict[str, str],
+                asked: list[str] | None = None) -> str:
     """The key of the summary of the Document ``doc_sha256`` of paper ``meta``, made with ``settings`` and the
     prompt templates whose hashes are ``prompts`` (:func:`pipeline.summarize.prompts.prompt_hashes`), by
-    this checkout's code."""
+    this checkout's code, the model asked for the sections ``asked`` (the generation policy's plan,
+    :func:`pipeline.core.generation_plan`: it follows the ``generation`` setting and the model's record)."""
     return stage_key("summary", doc_sha256, meta.versioned_id, meta.title, sorted(prompts.items()),
-                     *shaping_settings(settings))
+                     *shaping_settings(settings), settings.weak_sentences, asked)
 
 
 def cache_path(settings: Settings, key: str) -> Path:
@@ -87,7 +91,10 @@ def _number(value: Any) -> bool:
 
 # What each field of a Summary must hold: a file written by another version of Summary is no Summary here.
 _CHECKS = {"notes": _texts, "sections": _table, "model": lambda v: isinstance(v, str), "prompt_hashes": _table,
-           "generated_tokens": _number, "quoted": _number, "written": _number}
+           "generated_tokens": _number, "quoted": _number, "written": _number, "weak": _number,
+           "attempts": lambda v: isinstance(v, dict) and all(
+               isinstance(k, str) and isinstance(t, dict) and all(isinstance(n, str) and _number(c) for n, c in t.items())
+               for k, t in v.items())}
 
 
 def _summary_from(data: Any) -> Summary | None:

@@ -16,6 +16,7 @@ from slugify import slugify
 
 from pipeline.author.check import as_drafted
 from pipeline.author.post_records import in_target, post_records
+from pipeline.config import NO_MODEL
 from pipeline.draftfile.parse import DraftFile, strip_comments
 from pipeline.draftfile.render import compose, inert
 from pipeline.errors import ConfigError
@@ -142,7 +143,8 @@ def footer_line(model: str, drafted: list[str], sections: int, quotes: int) -> s
     """The post's last line, true to what the post holds: the sentences of the summary that quote the paper, and
     the sections still as paperdraft drafted them (``drafted``, of ``sections``), by ``model``; the rest is the
     author's."""
-    by = f"drafted with paperdraft by {plain(model or 'a language model')}"
+    by = "drafted with paperdraft, without a language model" if model == NO_MODEL else \
+        f"drafted with paperdraft by {plain(model or 'a language model')}"
     quoting = f"{quotes} sentence{'s' * (quotes != 1)}"
     if drafted and len(drafted) == sections:
         line = f"The summary above was {by}" + (f", quoting the paper in {quoting}." if quotes else ".")

@@ -167,8 +167,10 @@ def quiet_libraries() -> None:
     import logging
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    from transformers.utils import logging as hf_logging
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # read when they are imported: none is yet for
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # a draft with --model none, which imports neither
+    if "transformers" in sys.modules or "huggingface_hub" in sys.modules:  # imported already: told directly
+        from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()

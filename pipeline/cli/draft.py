@@ -17,7 +17,7 @@ from pipeline.records import DraftResult
 
 def draft(
     sources: Annotated[list[str], typer.Argument(help="arXiv ids or URLs, local PDFs, or .txt/.md files.")],
-    model: Annotated[Optional[str], typer.Option(help="Hugging Face Hub id or local model folder.")] = None,
+    model: Annotated[Optional[str], typer.Option(help="Hugging Face Hub id, local model folder, or none (quote the paper, load no model).")] = None,
     drafts_dir: Annotated[Optional[Path], typer.Option(help="Where drafts are written.")] = None,
     force: Annotated[
         bool, typer.Option(help="Also replace sections you edited (a backup is kept). Your critique is never touched.")

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import re
 
+from pipeline.config import NO_MODEL
+
 CRITIQUE_TITLE = "My critique"
 CRITIQUE_HEADING = f"## {CRITIQUE_TITLE}"
 TODO_MARK = "TODO(author)"
@@ -84,13 +86,17 @@ def flag(reason: str) -> str:
     return f"{FLAG_PREFIX}{reason} -->"
 
 
-def footer(model: str, quoted: int, written: int) -> str:
-    """The footer line: who drafted the summary, and how much of it is the paper's own words."""
+def footer(model: str, quoted: int, written: int, weak: int = 0) -> str:
+    """The footer line: who drafted the summary, and how much of it is the paper's own words. ``weak`` of the
+    ``written`` sentences are flagged as only partly supported."""
     def count(n: int, what: str) -> str:
         return f"{n} sentence{'s' * (n != 1)} {what}"
 
-    if written:
-        made = f"{count(quoted, 'quoted from the paper')}, {count(written, 'written by ' + model)}"
+    if model == NO_MODEL:
+        made = f"{count(quoted, 'quoted from the paper')}; no language model wrote any of it"
+    elif written:
+        flagged = f" ({weak} flagged as weakly supported)" if weak else ""
+        made = f"{count(quoted, 'quoted from the paper')}, {count(written, 'written by ' + model)}{flagged}"
     else:
         made = f"{count(quoted, 'quoted from the paper')}; {model} wrote none of it"
     return f"---\n\n*The summary above was drafted with paperdraft: {made}. The critique is the author's own.*"

@@ -72,7 +72,7 @@ def render_body(meta: PaperMeta, summary: Summary, aids: list[str] | None = None
     notes = figure_notes(plan.others, plan.figures.failed_pages, assets, inert) if plan.count or \
         plan.figures.failed_pages else None
     parts.append(critique_section(aids or [], notes))
-    parts.append(footer(summary.model, summary.quoted, summary.written))
+    parts.append(footer(summary.model, summary.quoted, summary.written, summary.weak))
     return "\n\n".join(parts) + "\n"
 
 
@@ -94,7 +94,8 @@ def render_front(meta: PaperMeta, summary: Summary, source: str, body: str, figu
         "source": source,
         "text_from": text_from,
         "text_note": text_note,
-        "model": summary.model,
+        "model": summary.model,  # "none": no model wrote any of it
+        "sentences": {"quoted": summary.quoted, "written": summary.written, "weakly_supported": summary.weak},
         "prompt_hashes": dict(summary.prompt_hashes),
         "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "status": "draft",

@@ -59,4 +59,4 @@ def chunk_key(context: TaskRunContext | None, parameters: dict[str, Any]) -> str
 def summary_key(context: TaskRunContext | None, parameters: dict[str, Any]) -> str:
     """The same key as the CLI's summary cache (:mod:`pipeline.summary_cache`): one rule for both."""
     return shared_summary_key(parameters["doc_sha256"], parameters["meta"], parameters["settings"],
-                              parameters["prompts"])
+                              parameters["prompts"], parameters.get("asked"))

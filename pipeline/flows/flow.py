@@ -184,7 +184,8 @@ def _draft_item(it: Item, meta_future: Any, pdf_future: Any, settings: Settings,
                                                              no_source, no_pdf, return_state=True))
         extraction_cache.store(settings, meta, doc)  # the paper's text, for the language server's hovers
         chunks = steps.result("chunk", chunk_task(doc, settings, meta.title, paper, return_state=True))
-        summary = steps.result("summarise", summarise_task(meta, chunks, settings, doc.sha256, prompts,
+        asked = core.generation_plan(settings)  # which sections the model writes, from its record so far
+        summary = steps.result("summarise", summarise_task(meta, chunks, settings, doc.sha256, prompts, asked,
                                                            return_state=True))
         figures = steps.result("figures", figures_task(pdf_path, settings, doc.sha256, paper,
                                                        source if doc.text_from == "latex" else None,

@@ -30,7 +30,6 @@ from pipeline.flows.cache_keys import chunk_key, extract_key, figures_key, summa
 from pipeline.flows.politeness import arxiv_slot
 from pipeline.flows.selection import Item, select
 from pipeline.records import Chunk, Document, DraftResult, FigureSet, PaperMeta, SourceRef, Summary
-from pipeline.summarize.model import load_backend
 
 def _paper_of(parameters: dict[str, Any]) -> str:
     """The versioned arXiv id of a task's paper, from its parameters: ``paper``, ``meta`` or ``ref``."""
@@ -119,7 +118,7 @@ def extract_task(pdf_path: str | None, kind: str = "pdf", paper: str | None = No
 
 
 def _backend(settings: Settings):
-    return load_backend(settings.model, settings.device, settings.cache)
+    return core.backend_for(settings)  # loaded once per worker process; for model "none", nothing to load
 
 
 @task(name="chunk", task_run_name=run_name("chunk"), cache_key_fn=chunk_key, persist_result=True)
@@ -130,9 +129,10 @@ def chunk_task(doc: Document, settings: Settings, title: str, paper: str | None 
 
 @task(name="summarise", task_run_name=run_name("summarise"), cache_key_fn=summary_key, persist_result=True)
 def summarise_task(meta: PaperMeta, chunks: list[Chunk], settings: Settings, doc_sha256: str,
-                   prompts: dict[str, str]) -> Summary:
-    """``doc_sha256`` and ``prompts`` are here for the cache key: the summary depends on them."""
-    return core.summarize(meta, chunks, _backend(settings), settings)
+                   prompts: dict[str, str], asked: list[str] | None = None) -> Summary:
+    """``doc_sha256`` and ``prompts`` are here for the cache key: the summary depends on them. ``asked`` is the
+    generation policy's plan (:func:`pipeline.core.generation_plan`), made before the task so its key holds it."""
+    return core.summarize(meta, chunks, _backend(settings), settings, asked=asked)
 
 
 @task(name="figures", task_run_name=run_name("figures"), cache_key_fn=figures_key, persist_result=True)

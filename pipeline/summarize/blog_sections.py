@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from pipeline.summarize.evidence import numbers
+from pipeline.summarize.evidence import KeySentence, PaperIndex, numbers
+
+EVIDENCE_PER_SECTION = 6  # paper sentences a section is written from
 
 # Sentences that state a limitation, not just any sentence with "only" or "open" in it
 # ("We used a beam size of 21 only ..." is not a limitation).
@@ -197,6 +199,7 @@ BLOG_SECTIONS = (
                 none_found="_paperdraft found no limitation stated in the paper's text. "
                            "Which ones do you see? Your critique below is the place for them._"),
 )
+BLOG_HEADINGS = tuple(b.heading for b in BLOG_SECTIONS)
 
 
 # "The remainder of this paper is organized as follows", "In Section 3 we describe": a map of the paper, not
@@ -224,3 +227,39 @@ def placement(blog: BlogSection, sentence: str, names: tuple[str, ...], cue: boo
         own = own and cue and not SETUP.search(sentence)
         return blog.own_bonus * (2 if numbers(sentence) else 1) if own else 0.0
     return blog.own_bonus if own else 0.0
+
+
+def section_evidence(blog: BlogSection, index: PaperIndex, taken: set[str],
+                     names: tuple[str, ...] = ()) -> list[KeySentence]:
+    """The paper sentences ``blog`` is written from, in reading order, scored by the section's own ranking.
+
+    A sentence in ``taken`` (an earlier section's quotes) is offered only where too few others are left.
+    """
+    cue = re.compile(blog.cues, re.I) if blog.cues else None
+    strong = re.compile(blog.strong_cues, re.I) if blog.strong_cues else None
+    prose = [s for s in index.sentences if s.prose] or index.sentences  # a paper of tables alone: its pieces
+
+    def eligible(s: KeySentence) -> bool:
+        return not ROADMAP.search(s.text) and not (blog.own_only and about_earlier_work(s.text, names))
+
+    pool = [s for s in prose if s.kind in blog.kinds and eligible(s)]
+    if blog.cue_required and cue:
+        pool = [s for s in pool if cue.search(s.text)]
+        if not pool and strong:  # none where such sentences live: the strongest cues, anywhere in the paper
+            pool = [s for s in prose if strong.search(s.text) and eligible(s)]
+    elif not pool:  # no section of those kinds: any sentence may do
+        pool = [s for s in prose if eligible(s)]
+    fresh = [s for s in pool if s.text not in taken]
+    pool = fresh if len(fresh) >= blog.quotes + 1 or (blog.cue_required and fresh) else pool
+    if blog.earlier_penalty:  # earlier work only where nothing else is left: fewer quotes, not misplaced ones
+        pool = [s for s in pool if not about_earlier_work(s.text, names)] or pool
+
+    def score(s: KeySentence) -> float:
+        bonus = 0.15 if cue and cue.search(s.text) else 0.0
+        bonus += 0.2 if strong and strong.search(s.text) else 0.0
+        bonus += 0.1 if blog.heading == "Results" and numbers(s.text) else 0.0
+        bonus += 0.1 * (len(blog.kinds) - blog.kinds.index(s.kind)) / len(blog.kinds) if s.kind in blog.kinds else 0
+        return s.score + bonus + placement(blog, s.text, names, bool(cue and cue.search(s.text)))
+
+    chosen = sorted(sorted(pool, key=score, reverse=True)[:EVIDENCE_PER_SECTION], key=index.position)
+    return [replace(s, score=score(s)) for s in chosen]  # the section's own ranking picks its quotes

@@ -1,6 +1,6 @@
 """Split a document into chunks that fit the model's context with the prompt.
 
-Length is measured in the model's own tokens. Chunks never cross a change of
+Length is measured in the model's own tokens (in words for ``--model none``). Chunks never cross a change of
 section kind (the text under Method is never mixed with Results), and nothing
 of the body is dropped, however long the paper.
 """
@@ -89,8 +89,8 @@ def _split(text: str, tokenizer: Any, max_tokens: int, overlap: int, count) -> l
     """
     if not text.strip():
         return []
-    splitter = RecursiveCharacterTextSplitter.from_huggingface_tokenizer(
-        tokenizer,
+    splitter = RecursiveCharacterTextSplitter(  # what from_huggingface_tokenizer makes, for any tokenizer
+        length_function=lambda piece: len(tokenizer.tokenize(piece)),
         chunk_size=max_tokens,
         chunk_overlap=overlap,
         separators=SEPARATORS,

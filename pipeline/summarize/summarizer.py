@@ -21,10 +21,10 @@ this paper is organized as follows") are never evidence.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+import time
 from typing import Callable
 
-from pipeline.summarize.blog_sections import BLOG_SECTIONS, ROADMAP, BlogSection, about_earlier_work, own_names, placement
+from pipeline.summarize.blog_sections import BLOG_HEADINGS, BLOG_SECTIONS, BlogSection, own_names, section_evidence
 from pipeline.summarize.evidence import (FILLER, SUPPORTED, WEAKLY_SUPPORTED, KeySentence, PaperIndex, content_words,
                                          flag_unverified, is_supported, numbers, split_sentences, support,
                                          weak_support_flag)
@@ -36,7 +36,6 @@ from pipeline.summarize.prompts import prompt_hashes, render
 Progress = Callable[[str, int, int | None], None]
 
 
-EVIDENCE_PER_SECTION = 6
 REDUCE_PROMPT_TOKENS = 640  # a tiny model writes better from short prompts, and faster
 BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
 
@@ -70,7 +69,8 @@ class Summarizer:
     """Runs map and reduce for one paper on one backend."""
 
     def __init__(self, backend: Backend, note_tokens: int = 48, section_tokens: int = 110, batch_size: int = 8,
-                 key_sentences: int = 4, progress: Progress | None = None):
+                 key_sentences: int = 4, progress: Progress | None = None, asked: list[str] | None = None,
+                 weak_sentences: str = "flag"):
         self.backend = backend
         self.note_tokens = note_tokens
         self.section_tokens = section_tokens
@@ -78,12 +78,20 @@ class Summarizer:
         self.key_sentences = key_sentences
         self.progress = progress or (lambda stage, done, total: None)
         self.generated = 0
+        self.generation_seconds = 0.0
+        # the blog sections the model is asked to write (None: all); the others are quoted from the paper
+        self.asked = set(BLOG_HEADINGS if asked is None else asked)
+        self.keep_weak = weak_sentences == "flag"  # "drop": a weakly supported sentence is left out
+        self.weak = 0  # of ``written``, the weakly supported
+        self.attempts: dict[str, dict[str, int]] = {}  # per section asked: proposed, strong, weak
         self.quoted = 0  # sentences quoted from the paper, over all sections
         self.written = 0  # sentences the model wrote that were kept
         self.index: PaperIndex | None = None
         self._evidence: list[list[KeySentence]] | None = None
 
     def _generate(self, stage: str, prompts: list[Messages], max_new_tokens: int) -> list[str]:
+        if not prompts:
+            return []
         done = 0
         self.progress(stage, 0, len(prompts))
 
@@ -92,7 +100,9 @@ class Summarizer:
             done += n
             self.progress(stage, done, len(prompts))
 
+        start = time.perf_counter()
         out = self.backend.generate(prompts, max_new_tokens, on_done=advance, batch_size=self.batch_size)
+        self.generation_seconds += time.perf_counter() - start
         self.generated += sum(g.new_tokens for g in out)
         return [g.text for g in out]
 
@@ -130,10 +140,18 @@ class Summarizer:
                 return prompt  # the model's context is too small even for this; generate() says so
 
     def map(self, meta: PaperMeta, chunks: list[Chunk]) -> list[str]:
-        """Notes per chunk: the bullet lines the chunk's own text supports."""
-        raw = self._generate("map", self.map_prompts(meta, chunks), self.note_tokens)
+        """Notes per chunk: the bullet lines the chunk's own text supports; "" for a chunk whose notes no section
+        the model writes would read (a section not asked for, or with no evidence, gets no prompt)."""
+        prompted = [b for b, ev in zip(BLOG_SECTIONS, self.evidence(chunks, meta.title)) if ev and b.heading in self.asked]
+        wanted = [c for c in chunks if any(c.kind in b.kinds for b in prompted)]
+        raw = dict(zip((c.index for c in wanted), self._generate("map", self.map_prompts(meta, wanted),
+                                                                   self.note_tokens)))
         notes = []
-        for chunk, text in zip(chunks, raw):
+        for chunk in chunks:
+            if chunk.index not in raw:
+                notes.append("")
+                continue
+            text = raw[chunk.index]
             words, nums = content_words(chunk.text), numbers(chunk.text)
             lines = [BULLET.sub("", line).strip() for line in text.splitlines()]
             kept = [line for line in lines if line and is_supported(line, words, nums)]
@@ -153,49 +171,17 @@ class Summarizer:
             self._evidence = []
             names = own_names(title)
             for blog in BLOG_SECTIONS:
-                chosen = self._evidence_for(blog, chunks, taken, names)
+                chosen = section_evidence(blog, self._index(chunks), taken, names)
                 taken.update(s.text for s in sorted(chosen, key=lambda s: -s.score)[: blog.quotes + 1])
                 self._evidence.append(chosen)
         return self._evidence
-
-    def _evidence_for(self, blog: BlogSection, chunks: list[Chunk], taken: set[str],
-                      names: tuple[str, ...] = ()) -> list[KeySentence]:
-        index = self._index(chunks)
-        cue = re.compile(blog.cues, re.I) if blog.cues else None
-        strong = re.compile(blog.strong_cues, re.I) if blog.strong_cues else None
-        prose = [s for s in index.sentences if s.prose] or index.sentences  # a paper of tables alone: its pieces
-
-        def eligible(s: KeySentence) -> bool:
-            return not ROADMAP.search(s.text) and not (blog.own_only and about_earlier_work(s.text, names))
-
-        pool = [s for s in prose if s.kind in blog.kinds and eligible(s)]
-        if blog.cue_required and cue:
-            pool = [s for s in pool if cue.search(s.text)]
-            if not pool and strong:  # none where such sentences live: the strongest cues, anywhere in the paper
-                pool = [s for s in prose if strong.search(s.text) and eligible(s)]
-        elif not pool:  # no section of those kinds: any sentence may do
-            pool = [s for s in prose if eligible(s)]
-        fresh = [s for s in pool if s.text not in taken]
-        pool = fresh if len(fresh) >= blog.quotes + 1 or (blog.cue_required and fresh) else pool
-        if blog.earlier_penalty:  # earlier work only where nothing else is left: fewer quotes, not misplaced ones
-            pool = [s for s in pool if not about_earlier_work(s.text, names)] or pool
-
-        def score(s: KeySentence) -> float:
-            bonus = 0.15 if cue and cue.search(s.text) else 0.0
-            bonus += 0.2 if strong and strong.search(s.text) else 0.0
-            bonus += 0.1 if blog.heading == "Results" and numbers(s.text) else 0.0
-            bonus += 0.1 * (len(blog.kinds) - blog.kinds.index(s.kind)) / len(blog.kinds) if s.kind in blog.kinds else 0
-            return s.score + bonus + placement(blog, s.text, names, bool(cue and cue.search(s.text)))
-
-        chosen = sorted(sorted(pool, key=score, reverse=True)[:EVIDENCE_PER_SECTION], key=index.position)
-        return [replace(s, score=score(s)) for s in chosen]  # the section's own ranking picks its quotes
 
     def reduce_prompts(self, meta: PaperMeta, chunks: list[Chunk], notes: list[str]) -> list[Messages]:
         """One prompt per blog section that has evidence: its evidence sentences, then the matching notes, as many
         as fit. A section without evidence (no limitation stated, say) gets no prompt: the model would invent one."""
         prompts = []
         for blog, evidence in zip(BLOG_SECTIONS, self.evidence(chunks, meta.title)):
-            if not evidence:
+            if not evidence or blog.heading not in self.asked:
                 continue
             cue = re.compile(blog.cues, re.I) if blog.cue_required else None
             lines = [f"- {s.text}" for s in evidence]
@@ -223,7 +209,8 @@ class Summarizer:
         paper_numbers = index.paper_numbers if index else numbers(source)
         flat = " ".join(BULLET.sub("", line) for line in text.splitlines())
         kept: list[tuple[str, bool]] = []  # (sentence, strongly supported)
-        for _, sentence in split_sentences(flat):
+        proposed = split_sentences(flat)
+        for _, sentence in proposed:
             score = 0.0 if FILLER.match(sentence.strip()) else support(sentence, words, paper_numbers)
             if score >= WEAKLY_SUPPORTED and sentence not in (k for k, _ in kept):
                 kept.append((sentence, score >= SUPPORTED))
@@ -237,6 +224,10 @@ class Summarizer:
         cited = [(s, strong, passage(s)) for s, strong in kept]
         if index and index.vectors is not None:  # a sentence no passage of the paper matches has no evidence
             cited = [(s, strong, match) for s, strong, match in cited if match]
+        if blog.heading in self.asked:  # what the policy learns from: the model's sentences, before any is dropped
+            self.attempts[blog.heading] = {"proposed": len(proposed), "strong": sum(1 for c in cited if c[1]),
+                                           "weak": sum(1 for c in cited if not c[1])}
+        cited = [c for c in cited if c[1] or self.keep_weak]
         kept = [(s, strong) for s, strong, _ in cited]
 
         def written(sentence: str, strong: bool, match: KeySentence | None) -> str:
@@ -248,6 +239,7 @@ class Summarizer:
             # a safety net: no number the paper lacks reaches the draft unflagged
             parts.append(flag_unverified(text, index.paper_numbers) if index else text)
             self.written += len(cited)
+            self.weak += sum(1 for c in cited if not c[1])
         strong = [s for s, ok in kept if ok]
         if len(strong) < blog.quotes and evidence:
             quotes = sorted(evidence, key=lambda s: -s.score)[: blog.quotes - len(strong) + 1]
@@ -263,13 +255,14 @@ class Summarizer:
             if not evidence:
                 sections[blog.heading] = blog.none_found or "_The paper's text holds nothing for this section._"
                 continue
-            text = next(texts)
+            text = next(texts) if blog.heading in self.asked else ""  # not asked: the paper is quoted
             related = " ".join(n for c, n in zip(chunks, notes) if c.kind in blog.kinds)
             sections[blog.heading] = self.compose(blog, text, evidence, related, paper_name(meta))
         return sections
 
     def summarize(self, meta: PaperMeta, chunks: list[Chunk]) -> Summary:
-        self.quoted = self.written = 0
+        self.quoted = self.written = self.weak = 0
+        self.attempts = {}
         notes = self.map(meta, chunks)
         sections = self.reduce(meta, chunks, notes)
         return Summary(
@@ -280,4 +273,6 @@ class Summarizer:
             generated_tokens=self.generated,
             quoted=self.quoted,
             written=self.written,
+            weak=self.weak,
+            attempts=self.attempts,
         )
