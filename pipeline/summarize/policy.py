@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 
+from pipeline.cache_files import keep_json
 from pipeline.hashing import sha256_text
 from pipeline.summarize.blog_sections import BLOG_SECTIONS
 
@@ -91,16 +90,5 @@ def updated(record: Record, attempts: dict[str, dict[str, int]], asked: list[str
 
 
 def store_record(path: Path, identity: str, record: Record) -> None:
-    """Write ``record`` whole (a temp file, then ``os.replace``); a warning when it cannot be written."""
-    tmp: Path | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-        tmp = Path(name)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump({"model": identity, "sections": record}, out, indent=1)
-        os.replace(tmp, path)
-    except OSError as exc:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
-        log.warning("could not keep the model record %s: %s", path, exc.strerror or exc)
+    """Write ``record`` whole (:func:`pipeline.cache_files.keep_json`); a warning when it cannot be written."""
+    keep_json(path, {"model": identity, "sections": record}, "the model record")
