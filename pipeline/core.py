@@ -257,6 +257,8 @@ def draft_one(
     if ref.kind == "arxiv":
         meta = arxiv.fetch_metadata(ref, settings)
         path, no_pdf = fetch_pdf(meta, settings, progress)
+        if settings.text_source != "pdf":
+            progress("source", 0, None)
         tree, no_source = fetch_source(meta, settings)
         if path is None and tree is None:
             raise no_pdf  # neither text can be had: the PDF's error, as without the source
@@ -273,7 +275,7 @@ def draft_one(
     if summary is not None:
         progress("cached", 1, 1)
     else:
-        progress("model", 0, None)
+        progress("model" if backend is not None or settings.model != NO_MODEL else "quote", 0, None)
         backend = backend or backend_for(settings)
         chunks = chunk(doc, backend, settings, meta.title)
         summary = summarize(meta, chunks, backend, settings, progress, asked)

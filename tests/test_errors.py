@@ -85,7 +85,7 @@ INTERNAL_EXCEPTIONS = {
     ("extract/pdf_reader.py", "_OutOfTime"),
     ("flows/flow.py", "_Stop"),
     ("figures/render.py", "RenderProblem"),  # caught in figures/worker.py: the figure gets a problem
-    ("extract/latex/pictures.py", "_Refused"),  # caught in source_figure_set: the PDF's crop, or a problem
+    ("extract/latex/picture_worker.py", "_Refused"),  # caught in its run(): the job is refused, the PDF's crop shown
 }
 # Not errors but signals (BaseException, not Exception): Ctrl-C or SIGTERM during a write, which the CLI
 # reports as "interrupted" and exits 130 or 143 with.

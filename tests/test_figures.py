@@ -135,7 +135,7 @@ def test_a_line_that_carries_on_a_sentence_is_no_caption() -> None:
     assert [(c.kind, c.number) for c in found] == [("figure", "3")]
 
 
-def _pdf_with_a_bomb_on_page_2(path: Path, bomb_bytes: int) -> None:
+def _pdf_with_a_bomb_on_page_2(path: Path, bomb_bytes: int, bomb_page: int = 2) -> None:
     """Three pages, each a drawn box and a "Figure n:" caption; page 2's content stream inflates to ``bomb_bytes``."""
     from pypdf import PdfWriter
     from pypdf.generic import DecodedStreamObject, DictionaryObject, EncodedStreamObject, NameObject
@@ -148,7 +148,7 @@ def _pdf_with_a_bomb_on_page_2(path: Path, bomb_bytes: int) -> None:
         page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})})
         ops = (f"0.2 0.4 0.8 rg 150 450 300 200 re f BT /F1 10 Tf 110 420 Td (Figure {n}: A drawn box on page {n}.) Tj ET "
                "BT /F1 10 Tf 72 380 Td (Body text of the page runs here, a long line of prose in the body size.) Tj ET")
-        if n == 2:
+        if n == bomb_page:
             stream = EncodedStreamObject()
             stream._data = zlib.compress(ops.encode() + b"\n" + b"0" * bomb_bytes, 9)
             stream[NameObject("/Filter")] = NameObject("/FlateDecode")

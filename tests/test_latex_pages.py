@@ -133,6 +133,24 @@ def test_a_picture_bomb_in_the_source_costs_its_figure_only(tmp_path):
     assert made.figures[1].image == "figure-2.png"
 
 
+def test_a_source_pdf_figure_that_exhausts_the_picture_maker_costs_its_figure_only(tmp_path):
+    """Pictures are made in a process of their own, under a memory limit: a PDF figure that makes pdfium
+    allocate without bound ends that process, not the draft; the maker starts again past it."""
+    from pipeline.extract.latex.pictures import make_pictures
+    from tests.test_figures import _pdf_with_a_bomb_on_page_2
+
+    root = tmp_path / "tree"
+    root.mkdir()
+    _pdf_with_a_bomb_on_page_2(root / "bomb.pdf", 400 * 2**20, bomb_page=1)
+    Image.new("RGB", (40, 30), "red").save(root / "ok.png")
+    jobs = [{"files": [name], "missing": [], "target": str(tmp_path / f"{n}.png")}
+            for n, name in enumerate(["bomb.pdf", "ok.png"])]
+    made = make_pictures(jobs, root, memory=700 * 2**20, step_seconds=20, time_budget=60)
+    assert isinstance(made[0], str) and "making its picture" in made[0], made
+    assert made[1] == (40, 30) and (tmp_path / "1.png").is_file()
+    assert not (tmp_path / "0.png").exists()
+
+
 def test_a_sentence_is_quotable_with_its_latex_math():
     sentence = ("The output of the layer is $\\mathbf{y} = W_2 \\sigma(W_1 x + b)$, where $W_1 \\in "
                 "\\mathbb{R}^{d \\times m}$ are the learned weights of the network.")

@@ -27,8 +27,11 @@ out = Console(soft_wrap=True)
 STAGES = {
     "fetch": "Fetching metadata",
     "download": "Downloading PDF",
+    "source": "Fetching the LaTeX source",
     "extract": "Extracting text",
     "model": "Loading model",
+    "quote": "Choosing the quotes (no model)",
+    "figures": "Finding figures and tables",
     "cached": "Reusing the cached summary",
     "map": "Taking notes per chunk",
     "collapse": "Condensing notes",

@@ -1,4 +1,5 @@
-"""A paper's figures, read in a process of their own (:mod:`.worker`) under time and memory limits.
+"""A paper's figures, read in a process of their own (:mod:`.worker`, through
+:mod:`pipeline.limited_child`) under time and memory limits.
 
 The same limits as text extraction (:mod:`pipeline.extract.pdf_reader`): at most ``MAX_PAGES`` pages and
 ``TIME_BUDGET_SECONDS`` for the whole file; and per page ``PAGE_SECONDS``, with ``MEMORY_BYTES`` of address
@@ -8,17 +9,12 @@ only: the reader is started again without it, and the page is listed in ``Figure
 
 from __future__ import annotations
 
-import json
-import os
-import queue
-import subprocess
-import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.extract.pdf_reader import MAX_PAGES, TIME_BUDGET_SECONDS
+from pipeline.limited_child import out_of_memory, run_child
 from pipeline.records import Figure, FigureSet
 
 PAGE_SECONDS = 30.0  # to read one page or render one figure; a real arXiv page takes well under a second
@@ -35,65 +31,40 @@ class _Run:
     why: str | None = None
 
 
-def _package_root() -> str:
-    return str(Path(__file__).resolve().parents[2])
-
-
-def _lines(stream, into: queue.Queue) -> None:
-    for line in stream:
-        into.put(line)
-    into.put(None)
-
-
 def _one_run(pdf: Path, out: Path, skip: list[int], dpi: int | None, deadline: float, page_seconds: float,
              memory: int) -> _Run:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [_package_root(), os.environ.get("PYTHONPATH")])))
-    request = {"pdf": str(pdf), "out": str(out), "skip": skip, "memory_bytes": memory, "max_pages": MAX_PAGES,
-               "seconds": max(deadline - time.monotonic(), 1.0)}
+    request = {"pdf": str(pdf), "out": str(out), "skip": skip, "memory_bytes": memory, "max_pages": MAX_PAGES}
     if dpi:
         request["dpi"] = dpi
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline.figures.worker"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True).start()
-    proc.stdin.write(json.dumps(request) + "\n")
-    proc.stdin.close()
     run = _Run()
-    try:
-        while True:
-            wait = min(page_seconds, deadline - time.monotonic())
-            try:
-                line = lines.get(timeout=max(wait, 0.0))
-            except queue.Empty:
-                over = time.monotonic() >= deadline
-                run.why = (f"the paper's figures took longer than {TIME_BUDGET_SECONDS:g} s" if over
-                           else f"reading it took longer than {page_seconds:g} s")
-                return run
-            if line is None:
-                code = proc.wait()
-                run.why = ("the reader ran out of memory" if code in (3, -6, -9) else
-                           f"the reader stopped (exit status {code})")
-                return run
-            item = json.loads(line)
-            if "reading" in item or "rendering" in item:
-                run.page = item.get("reading") or item.get("rendering")
-            elif "figure" in item:
-                data = item["figure"]
-                data["box"] = tuple(data["box"])
-                data["pixels"] = tuple(data["pixels"]) if data.get("pixels") else None
-                run.figures.append(Figure(**data))
-            elif "skipped" in item:
-                run.skipped[int(item["skipped"][0])] = str(item["skipped"][1])
-            elif "error" in item:
-                run.page, run.why = None, str(item["error"])
-                return run
-            elif item.get("done"):
-                run.done = True
-                return run
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
+
+    def on_item(item: dict) -> bool:
+        if "reading" in item or "rendering" in item:
+            run.page = item.get("reading") or item.get("rendering")
+        elif "figure" in item:
+            data = item["figure"]
+            data["box"] = tuple(data["box"])
+            data["pixels"] = tuple(data["pixels"]) if data.get("pixels") else None
+            run.figures.append(Figure(**data))
+        elif "skipped" in item:
+            run.skipped[int(item["skipped"][0])] = str(item["skipped"][1])
+        elif "error" in item:
+            run.page, run.why = None, str(item["error"])
+            return True
+        elif item.get("done"):
+            run.done = True
+            return True
+        return False
+
+    stopped, status = run_child("pipeline.figures.worker", request, on_item, step_seconds=page_seconds,
+                                deadline=deadline)
+    if stopped == "deadline":
+        run.why = f"the paper's figures took longer than {TIME_BUDGET_SECONDS:g} s"
+    elif stopped == "step":
+        run.why = f"reading it took longer than {page_seconds:g} s"
+    elif stopped == "exit":
+        run.why = "the reader ran out of memory" if out_of_memory(status) else f"the reader stopped (exit status {status})"
+    return run
 
 
 def extract_figures(pdf: str | Path, out: str | Path, *, dpi: int | None = None,

@@ -13,26 +13,11 @@ without bound kills this process only; the runner sees which page it was on.
 
 from __future__ import annotations
 
-import json
-import signal
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
-try:
-    import resource
-except ImportError:  # Windows: no rlimits; the runner's time limits still hold
-    resource = None
-
-
-def _say(**item) -> None:
-    sys.stdout.write(json.dumps(item) + "\n")
-    sys.stdout.flush()
-
-
-def _limit_memory(limit: int) -> None:
-    if resource is not None and limit > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+from pipeline.limited_child import OUT_OF_MEMORY, read_request, say as _say
 
 
 def run(request: dict) -> None:
@@ -80,21 +65,13 @@ def run(request: dict) -> None:
     _say(done=True)
 
 
-def _limit_time(seconds: float) -> None:
-    """End this process after ``seconds``, even if the runner that watches it is gone (killed with its draft)."""
-    if seconds > 0 and hasattr(signal, "alarm"):
-        signal.alarm(int(seconds) + 1)
-
-
 def main() -> None:
-    request = json.loads(sys.stdin.readline())
-    _limit_memory(int(request.get("memory_bytes") or 0))
-    _limit_time(float(request.get("seconds") or 0))
+    request = read_request()  # and the limits it sets: memory, and an end to this process
     try:
         run(request)
     except MemoryError:
         _say(error="it needed more memory than a paper's figures may take")
-        sys.exit(3)
+        sys.exit(OUT_OF_MEMORY)
 
 
 if __name__ == "__main__":
