@@ -115,13 +115,15 @@ def main() -> None:
     results = {}
     for name, extra in ARMS.items():
         cmd = [sys.executable, __file__, "--arm", name, "--paper", args.paper, "--calibrate", args.calibrate]
-        out = subprocess.run(cmd + (["--figures"] if args.figures else []), env={**env, **extra},
+        drafts = {"PAPERDRAFT_DRAFTS_DIR": str(home / f"drafts-{name}")}  # each arm's draft kept, to be read
+        out = subprocess.run(cmd + (["--figures"] if args.figures else []), env={**env, **drafts, **extra},
                              capture_output=True, text=True, cwd=ROOT)
         if out.returncode:
             raise SystemExit(f"arm {name} failed:\n{out.stderr[-3000:]}")
         results[name] = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"arm {name} done (load average {os.getloadavg()[0]:.2f})", flush=True)
 
+    print(f"the drafts: {home}/drafts-<arm>/")
     print(f"\npaper {args.paper}, warm (model loaded, one draft before), figures {'on' if args.figures else 'off'}")
     head = (f"{'arm':<10}{'draft s':>9}{'gen s':>8}{'tokens':>8}{'asked':>7}{'quoted':>8}{'kept':>6}{'weak':>6}"
             f"{'tok/kept':>10}{'gen s/kept':>11}{'peak MB':>9}{'load s':>8}  torch")

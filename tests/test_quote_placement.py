@@ -201,6 +201,16 @@ def test_a_footnote_mark_after_a_stop_ends_the_sentence():
     assert len(split_sentences("The rate was 93.5 Then it fell; see Smith et al.3 The end.")) == 1  # a number, "al."
 
 
+def test_a_list_run_into_a_paragraph_is_split_at_its_bullets():
+    """BERT's contributions list, as pypdf runs it into one paragraph: each item is a sentence, bullet-free."""
+    text = ("BERT is the first fine-tuning based representation model that achieves state-of-the-art performance. "
+            "• BERT advances the state of the art for eleven NLP tasks. • The code is available at a URL.")
+    assert [s for _, s in split_sentences(text)] == [
+        "BERT is the first fine-tuning based representation model that achieves state-of-the-art performance.",
+        "BERT advances the state of the art for eleven NLP tasks.", "The code is available at a URL."]
+    assert len(split_sentences("The score is q · k for each key, and x ∙ y for the rest of them.")) == 1  # math dots
+
+
 # ---------------------------------------------------------------- the same, on a synthetic paper (no corpus needed)
 
 DISTILLATION = {

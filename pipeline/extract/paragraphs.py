@@ -130,7 +130,11 @@ _MARK_AFTER_STOP = r"(?<=[a-z)][.!?]\d)(?<!\bal\.\d)|(?<=[a-z)][.!?]\d\d)(?<!\ba
 # A display equation's number, then the next sentence ("... ∑ wj (34) The intuitive understanding ..."): the number
 # ends the equation, and the sentence starts after it; never after "f(2)", and never a year "(2019)".
 _EQUATION_NUMBER_END = r"(?<![A-Za-z]\(\d\))(?<=\(\d\))|(?<![A-Za-z]\(\d\d\))(?<=\(\d\d\))|(?<![A-Za-z]\(\d\d\d\))(?<=\(\d\d\d\))"
+# A list run into one paragraph ("... architectures. • BERT advances the state of the art ..."): each bullet
+# starts a sentence, and the bullet itself is no part of either (never "·" or "∙", which are math).
+_LIST_BULLET = r"\s*[•◦▪]\s+(?=\S)"
 SENTENCE_END = re.compile(_ABBREV + r"(?<=[.!?])\s+(?=[A-Z(\[\"“]|" + _FOOTNOTE_MARK + "|" + _SYMBOL_MARK + ")"
+                          r"|" + _LIST_BULLET +
                           r"|(?<=[^\W\d_])\s+(?=" + _MID_FOOTNOTE_MARK + ")"
                           r"|(?:" + _MARK_AFTER_STOP + r")\s+(?=[A-Z][a-z])"
                           r"|(?:" + _EQUATION_NUMBER_END + r")\s+(?=[A-Z][a-z]+\s)")
