@@ -331,6 +331,39 @@ def run_bounded(path: Path, budget: float | None = None) -> dict:
     return result
 
 
+def test_no_hang_form_replayed_through_a_small_form(tmp_path: Path) -> None:
+    """The replay one level down: the page draws a tiny form 5000 times, and the tiny form draws the 15 MiB one.
+    A small page is read without the per-operator time check (it halves the time of a figure-heavy paper), but
+    what its forms draw counts too, so this page keeps the check, and the time budget stops it."""
+    b = Builder()
+    big = b.form(zlib.compress(b"BT /F1 11 Tf 72 700 Td (x) Tj ET\n" + b" " * (15 * 2**20), 9))
+    small = b.stream(b"/B Do\n", Type=NameObject("/XObject"), Subtype=NameObject("/Form"),
+                     BBox=ArrayObject([FloatObject(0), FloatObject(0), FloatObject(612), FloatObject(792)]),
+                     Resources=DictionaryObject({NameObject("/XObject"): DictionaryObject({NameObject("/B"): big})}))
+    b.page(b.stream(b"/S Do\n" * 5000), xobjects={"S": small})
+    path = b.save(tmp_path / "nested.pdf")
+    reader = pypdf.PdfReader(path)
+    assert extract._parse_bound(reader.pages[0]) > extract.UNGUARDED_BYTES  # the drawn form's size counts
+    result = run_bounded(path, budget=3)
+    assert not result["ok"] and "took longer than 3 s" in result["error"], result
+    assert result["seconds"] < 3 + REPLAY_OVERSHOOT, result
+
+
+def test_a_form_that_draws_itself_is_read_with_the_time_check(tmp_path: Path) -> None:
+    b = Builder()
+    loop = b.stream(b"BT /F1 11 Tf 72 700 Td (loop) Tj ET\n/L Do\n", Type=NameObject("/XObject"),
+                    Subtype=NameObject("/Form"))
+    loop.get_object()[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/XObject"): DictionaryObject({NameObject("/L"): loop})})
+    b.page(b.stream(b"/L Do\n"), xobjects={"L": loop})
+    b.good_pages(2)
+    path = b.save(tmp_path / "loop.pdf")
+    reader = pypdf.PdfReader(path)
+    assert extract._parse_bound(reader.pages[0]) is None  # unknown: the guarded path
+    assert extract._parse_bound(reader.pages[1]) < extract.UNGUARDED_BYTES  # an ordinary page: the fast one
+    extract_pdf(path)  # pypdf's own cycle check ends the loop; the paper reads
+
+
 def test_no_hang_decompression_bombs(tmp_path: Path) -> None:
     """20 pages sharing one stream that inflates to 70 MiB (just under pypdf's default 75 MB cap, ~10 s of
     parsing per page with it): each page stops at our tighter cap, and the whole file fails fast."""

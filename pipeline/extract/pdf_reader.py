@@ -5,11 +5,13 @@ that replays a huge form thousands of times) cannot hang a night's run or exhaus
 memory. Memory and per-stream work: pypdf's own limits, tightened (its default lets
 one stream inflate to 75 MB, which takes it ~10 s to parse; content streams of real
 arXiv pages stay under 1 MB). Time: a budget for the whole file, checked at every
-page and every content-stream operator. Pages: at most ``MAX_PAGES``.
+page and every content-stream operator (a page whose content is known to be small, ``UNGUARDED_BYTES``,
+is read without the per-operator check, which costs pypdf twice the time). Pages: at most ``MAX_PAGES``.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -83,6 +85,53 @@ class _OutOfTime(Exception):
     """The extraction's time budget is spent (raised from pypdf's per-operator callback)."""
 
 
+# A page whose content, and the forms it draws, add up to less than this is read without the per-operator
+# time check: pypdf then skips the content of forms that show no text (a figure's thousands of paths), which
+# halves the time of a figure-heavy paper; and parsing this much takes well under a second.
+UNGUARDED_BYTES = 4 * 2**20
+_DRAW_FORM = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
+
+
+MAX_FORM_DEPTH = 8  # forms drawing forms deeper than this: read with the time check
+
+
+def _forms(owner) -> dict:
+    resources = owner.get("/Resources")
+    resources = resources.get_object() if resources is not None else {}
+    forms = resources.get("/XObject")
+    return forms.get_object() if forms is not None else {}
+
+
+def _parse_bound(page) -> int | None:
+    """At most how many bytes of content pypdf parses for this page's text: its content, and each form's
+    content (and the forms it draws, in turn) once per time it is drawn. None when that cannot be known
+    simply (forms nested deeper than ``MAX_FORM_DEPTH``, or drawing themselves)."""
+    costs: dict[int, int] = {}  # a form's cost, by object id, once known
+
+    def cost(data: bytes, forms: dict, depth: int, inside: frozenset) -> int:
+        total = len(data)
+        for name in _DRAW_FORM.findall(data):
+            ref = forms.get("/" + name.decode("latin-1"))
+            form = ref.get_object() if ref is not None else None
+            if form is None or form.get("/Subtype") != "/Form":
+                continue
+            key = id(form)
+            if key in inside or depth >= MAX_FORM_DEPTH:
+                raise RecursionError("forms drawn too deep")
+            if key not in costs:
+                costs[key] = cost(form.get_data(), _forms(form) or forms, depth + 1, inside | {key})
+            total += costs[key]
+            if total > UNGUARDED_BYTES:
+                return total
+        return total
+
+    try:
+        contents = page.get_contents()
+        return cost(contents.get_data() if contents is not None else b"", _forms(page), 0, frozenset())
+    except Exception:  # noqa: BLE001 - anything odd, a cycle or a deep nest: read it with the time check
+        return None
+
+
 def _page_lines(page, deadline: float, visitor=None) -> tuple[list[str], str | None]:
     """A page's cleaned lines, and why it has (almost) no readable text, if it has none:
     "limits" (over pypdf's safety limits), "undecodable" (mostly U+FFFD) or "empty"."""
@@ -92,7 +141,9 @@ def _page_lines(page, deadline: float, visitor=None) -> tuple[list[str], str | N
             raise _OutOfTime
 
     try:
-        raw = page.extract_text(extraction_mode="plain", visitor_text=visitor, visitor_operand_before=on_operator)
+        bound = _parse_bound(page) if visitor is None else None
+        guard = None if bound is not None and bound <= UNGUARDED_BYTES else on_operator
+        raw = page.extract_text(extraction_mode="plain", visitor_text=visitor, visitor_operand_before=guard)
     except _OutOfTime:
         raise
     except (LimitReachedError, RecursionError):
