@@ -125,6 +125,7 @@ def test_arxiv_requests_are_spaced_and_never_overlap_across_parallel_tasks(env, 
     starts = [r.t for r in arxiv_server.requests]
     assert len(starts) == 12  # 3 metadata + 3 PDFs + 3 e-prints (LaTeX source) + 3 licences, in parallel tasks
     assert sum(1 for r in arxiv_server.requests if r.path.startswith("/src/")) == 3
+    assert sum(1 for r in arxiv_server.requests if r.path.startswith("/oai")) == 3
     gaps = [b - a for a, b in zip(starts, starts[1:])]
     # arrivals at the server: the gate spaces the starts by `delay`; connection set-up jitters arrival a little
     assert min(gaps) >= delay - 0.1, gaps
