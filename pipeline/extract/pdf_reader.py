@@ -106,9 +106,9 @@ def _parse_bound(page) -> int | None:
     """At most how many bytes of content pypdf parses for this page's text: its content, and each form's
     content (and the forms it draws, in turn) once per time it is drawn. None when that cannot be known
     simply (forms nested deeper than ``MAX_FORM_DEPTH``, or drawing themselves)."""
-    costs: dict[int, int] = {}  # a form's cost, by object id, once known
+    costs: dict[int, int | None] = {}  # a form's cost, by object id, once known
 
-    def cost(data: bytes, forms: dict, depth: int, inside: frozenset) -> int:
+    def cost(data: bytes, forms: dict, depth: int, inside: frozenset) -> int | None:
         total = len(data)
         for name in _DRAW_FORM.findall(data):
             ref = forms.get("/" + name.decode("latin-1"))
@@ -117,9 +117,11 @@ def _parse_bound(page) -> int | None:
                 continue
             key = id(form)
             if key in inside or depth >= MAX_FORM_DEPTH:
-                raise RecursionError("forms drawn too deep")
+                return None  # a form that draws itself, or a nest too deep to add up
             if key not in costs:
                 costs[key] = cost(form.get_data(), _forms(form) or forms, depth + 1, inside | {key})
+            if costs[key] is None:
+                return None
             total += costs[key]
             if total > UNGUARDED_BYTES:
                 return total
