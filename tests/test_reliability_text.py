@@ -130,8 +130,9 @@ print(json.dumps(times))
 
 
 def test_the_steps_before_the_model_grow_linearly_with_the_text(tmp_path: Path, tiny_model_dir: Path):
-    # 1 MB against 4 MB: linear work takes about 4x as long, the quadratic step took 16x (list.index over every
-    # sentence, for every chunk). Generous slack for a shared machine: at most 6.5x.
+    # 1 MB against 4 MB: linear work takes about 4x as long (4.1x to 4.6x on an idle machine), the quadratic step
+    # took 16x (list.index over every sentence, for every chunk). Slack for a shared machine, whose load can
+    # change between the two runs (6.6x seen once in CI): at most 8x, still half of what a quadratic step takes.
     out = subprocess.run([sys.executable, "-c", _PRE_MODEL, str(tiny_model_dir), str(tmp_path), "1", "4"],
                          capture_output=True, text=True, cwd=ROOT, timeout=900,
                          env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
@@ -141,8 +142,8 @@ def test_the_steps_before_the_model_grow_linearly_with_the_text(tmp_path: Path, 
     assert 3.5 * small["index"] <= large["index"] <= 4.5 * small["index"]  # 4x the text: 4x the sentences
     # the steps over the sentences (the index, the notes prompts, each section's evidence), where the quadratic
     # step was, and everything before the model together
-    assert large["sentences"] <= 6 * small["sentences"], times
-    assert large["total"] <= 6 * small["total"], times
+    assert large["sentences"] <= 8 * small["sentences"], times
+    assert large["total"] <= 8 * small["total"], times
 
 
 # ---------------------------------------------------------------- a .md with its own YAML front matter
