@@ -9,6 +9,10 @@ the critique (an incremental ``didChange``); the time is from sending it to rece
 that version, so it includes the check and the JSON-RPC round trip. A keystroke after a pause is checked at
 once; ten changes sent at once are a burst, checked when it stops (the debounce), so that time includes it.
 
+When the corpus is there, the draft's paper (the corpus PDF of 1706.03762v5) is put in the extraction cache,
+as drafting does, and the last phase types while the server loads it for hovers: it starts after a pause
+(``HEAD_START_IDLE_SECONDS``), and keystrokes that come during it share the interpreter with it.
+
 Baselines, measured in the same run on the same text: ``check_draft(parse_draft(text))`` in this process
 (the check alone), and ``paperdraft check FILE`` as a subprocess (what an editor's save hook would run).
 The target is diagnostics within 100 ms of a change.
@@ -127,7 +131,23 @@ class RawClient:
                 return body.count(b'"severity"')
 
 
-async def time_server(path: Path, changes: int) -> tuple[float, list[float], list[float], int]:
+def cache_the_paper() -> bool:
+    """Put the corpus PDF of the draft's paper in the extraction cache, as ``paperdraft draft`` would."""
+    from tests.arxiv_server import corpus_root
+
+    if corpus_root() is None:
+        return False
+    from pipeline import extraction_cache
+    from pipeline.config import load_settings
+    from pipeline.extract.pdf import extract_pdf
+    from pipeline.records import PaperMeta
+
+    doc = extract_pdf(corpus_root() / "pdfs" / "1706.03762v5.pdf")
+    return extraction_cache.store(load_settings(), PaperMeta(title=doc.title, arxiv_id="1706.03762", version=5),
+                                  doc) is not None
+
+
+async def time_server(path: Path, changes: int) -> tuple[float, list[float], list[float], list[float], int]:
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "pipeline.cli", "lsp",
                                                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
     client = RawClient(process)
@@ -163,10 +183,20 @@ async def time_server(path: Path, changes: int) -> tuple[float, list[float], lis
         count = await client.diagnostics(first + 9)
         bursts.append((time.perf_counter() - start) * 1000)
         await asyncio.sleep(0.3)
+    from pipeline.lsp.server import HEAD_START_IDLE_SECONDS
+
+    await asyncio.sleep(HEAD_START_IDLE_SECONDS + 0.05)  # a pause: the server starts loading the paper
+    loading = []
+    for version in range(changes + 52, changes + 52 + 15):  # the author types on while it loads
+        start = time.perf_counter()
+        change(version, "z")
+        count = await client.diagnostics(version)
+        loading.append((time.perf_counter() - start) * 1000)
+        await asyncio.sleep(0.15)
     await client.response(client.send("shutdown", None, request=True))
     client.send("exit", None)
     await process.wait()
-    return opened, times, bursts, count
+    return opened, times, bursts, loading, count
 
 
 def summary(times: list[float]) -> str:
@@ -186,9 +216,10 @@ def main() -> None:
         os.environ["PAPERDRAFT_HOME"] = str(Path(tmp) / "home")
         path = make_draft(Path(tmp) / "drafts", args.lines)
         n = path.read_text().count("\n")
+        cached = cache_the_paper()
         check = time_check(path, 30)
         cli = time_cli(path, 3)
-        opened, server, bursts, count = asyncio.run(time_server(path, args.changes))
+        opened, server, bursts, loading, count = asyncio.run(time_server(path, args.changes))
     print(f"draft: {n} lines, {count} diagnostics; cores: {os.cpu_count()}")
     print(f"baseline  check_draft in process      : {summary(check)}")
     print(f"baseline  `paperdraft check FILE`      : {summary(cli)}")
@@ -196,6 +227,8 @@ def main() -> None:
     print(f"lsp       didChange -> diagnostics     : {summary(server)} (one keystroke after a pause)")
     print(f"lsp       10 changes at once -> last   : {summary(bursts)} (a burst: the {DEBOUNCE_SECONDS * 1000:.0f} ms "
           "debounce included)")
+    print(f"lsp       didChange while the paper loads : {summary(loading)} "
+          f"({'the corpus PDF of 1706.03762v5, cached' if cached else 'no corpus: nothing to load'})")
     ordered = sorted(server)
     p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
     print(f"target    < {TARGET_MS:.0f} ms after a change : {'met' if p90 < TARGET_MS else 'NOT met'} at p90 "

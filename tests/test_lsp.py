@@ -319,3 +319,22 @@ async def test_a_burst_of_changes_is_checked_once_it_stops_not_once_each(tmp_pat
             published.append((await asyncio.wait_for(waiting, 60)).version)
             waiting = client.protocol.wait_for_notification_async(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
     assert len(published) < 10, published  # fewer checks than changes, the last one for the last version
+
+
+@pytest.mark.asyncio
+async def test_the_paper_is_loaded_for_hovers_only_once_the_author_stops_typing(tmp_path: Path):
+    from pipeline.config import load_settings
+    from pipeline.lsp.server import build_server
+
+    server = build_server(load_settings())
+    loaded: list[str] = []
+    server.load_paper = loaded.append  # what the thread would run: imports scikit-learn, indexes the paper
+    server.head_start("file:///draft.md", delay=0.1)
+    for _ in range(4):  # a change every 50 ms puts the load off
+        await asyncio.sleep(0.05)
+        assert loaded == []
+        server.head_start("file:///draft.md", delay=0.1)
+    await asyncio.sleep(0.3)
+    server.thread_pool.shutdown(wait=True)
+    assert loaded == ["file:///draft.md"]  # once, after the pause
+    assert server.head_starts == {}

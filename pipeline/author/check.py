@@ -130,16 +130,24 @@ def _machine_index(region: str) -> tuple[list[tuple[str, ...]], list[tuple[str, 
     return grams, keys
 
 
-def _copy_findings(doc: DraftFile, at: Callable[..., Finding]) -> list[Finding]:
-    """Sentences, or runs of ``NGRAM``+ words, that the critique shares with a machine section."""
+@lru_cache(maxsize=4)
+def _machine_text(sections: tuple[tuple[str, str], ...]) -> tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], str]]:
+    """(each ``NGRAM``-word run, each sentence) of the machine sections ``(heading, text)``, to the heading of the
+    first section that has it. Kept, like :func:`_machine_index`, while the author types elsewhere; read only."""
     grams: dict[tuple[str, ...], str] = {}
     copied: dict[tuple[str, ...], str] = {}
-    for span in doc.machine:
-        section_grams, section_sentences = _machine_index(doc.masked[span.start : span.end])
+    for heading, region in sections:
+        section_grams, section_sentences = _machine_index(region)
         for gram in section_grams:
-            grams.setdefault(gram, span.heading)
+            grams.setdefault(gram, heading)
         for key in section_sentences:
-            copied.setdefault(key, span.heading)
+            copied.setdefault(key, heading)
+    return grams, copied
+
+
+def _copy_findings(doc: DraftFile, at: Callable[..., Finding]) -> list[Finding]:
+    """Sentences, or runs of ``NGRAM``+ words, that the critique shares with a machine section."""
+    grams, copied = _machine_text(tuple((span.heading, doc.masked[span.start : span.end]) for span in doc.machine))
     own = own_text(doc)
     words = _words(own)
     plain = [w for w, _ in words]
