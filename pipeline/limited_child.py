@@ -53,6 +53,18 @@ def read_request() -> dict:
     return request
 
 
+def child_main(run: Callable[[dict], None], out_of_memory_line: dict | None = None) -> None:
+    """A child's whole life: read the request (which sets its limits), ``run`` it, and end with
+    ``OUT_OF_MEMORY`` if it runs out of memory, after saying ``out_of_memory_line`` when one is given."""
+    request = read_request()
+    try:
+        run(request)
+    except MemoryError:
+        if out_of_memory_line:
+            say(**out_of_memory_line)
+        sys.exit(OUT_OF_MEMORY)
+
+
 # --- the parent's side ---
 
 def _package_root() -> str:

@@ -9,17 +9,16 @@ Content-Length, starts as an e-print does (gzip, tar, PDF or TeX), and is at mos
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import requests
 
+from pipeline.cache_files import whole_file
 from pipeline.config import Settings
 from pipeline.errors import FetchError, PaperNotFoundError
 from pipeline.fetch.client import shared_client
 from pipeline.fetch.gate import GATE
-from pipeline.fetch.pdf import CHUNK_BYTES, _lock_for, pdf_cache_path
+from pipeline.fetch.pdf import CHUNK_BYTES, _lock_for, announced_length, pdf_cache_path
 from pipeline.fetch.retries import HINT_NETWORK, HINT_SERVER, Retryable, log, request_errors, status_failure, \
     timeout_seconds, with_retries
 from pipeline.records import PaperMeta
@@ -51,41 +50,30 @@ def looks_like_eprint(head: bytes) -> bool:
 
 def _download_once(session: requests.Session, url: str, target: Path, settings: Settings) -> Path:
     timeout = timeout_seconds(settings)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            with GATE.slot(settings.arxiv_delay_seconds), request_errors(timeout):
-                with session.get(url, stream=True, timeout=timeout) as resp:
-                    failure = status_failure(resp)
-                    if failure is not None:
-                        raise failure
-                    if resp.status_code in (403, 404, 410):
-                        raise PaperNotFoundError(f"arXiv has no source at {url}", hint=f"HTTP {resp.status_code}")
-                    if resp.status_code != 200:
-                        raise FetchError(f"e-print download answered HTTP {resp.status_code} ({url})")
-                    encoded = resp.headers.get("Content-Encoding", "identity").lower() not in ("", "identity")
-                    length = resp.headers.get("Content-Length")
-                    total = int(length) if length and length.isdigit() and not encoded else None
-                    if total is not None and total > MAX_EPRINT_BYTES:
-                        raise FetchError(f"the e-print at {url} is {total} bytes, more than {MAX_EPRINT_BYTES}")
-                    done, head = 0, b""
-                    for chunk in resp.iter_content(CHUNK_BYTES):
-                        head += chunk[: max(512 - len(head), 0)]
-                        out.write(chunk)
-                        done += len(chunk)
-                        if done > MAX_EPRINT_BYTES:
-                            raise FetchError(f"the e-print at {url} is more than {MAX_EPRINT_BYTES} bytes")
-            if not head or not looks_like_eprint(head):
-                raise Retryable(f"not an e-print (starts {head[:16]!r})", hint=HINT_SERVER)
-            if total is not None and done != total:
-                raise Retryable(f"incomplete e-print ({done} of {total} bytes)", hint=HINT_NETWORK)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with whole_file(target) as out:
+        with GATE.slot(settings.arxiv_delay_seconds), request_errors(timeout):
+            with session.get(url, stream=True, timeout=timeout) as resp:
+                failure = status_failure(resp)
+                if failure is not None:
+                    raise failure
+                if resp.status_code in (403, 404, 410):
+                    raise PaperNotFoundError(f"arXiv has no source at {url}", hint=f"HTTP {resp.status_code}")
+                if resp.status_code != 200:
+                    raise FetchError(f"e-print download answered HTTP {resp.status_code} ({url})")
+                total = announced_length(resp)
+                if total is not None and total > MAX_EPRINT_BYTES:
+                    raise FetchError(f"the e-print at {url} is {total} bytes, more than {MAX_EPRINT_BYTES}")
+                done, head = 0, b""
+                for chunk in resp.iter_content(CHUNK_BYTES):
+                    head += chunk[: max(512 - len(head), 0)]
+                    out.write(chunk)
+                    done += len(chunk)
+                    if done > MAX_EPRINT_BYTES:
+                        raise FetchError(f"the e-print at {url} is more than {MAX_EPRINT_BYTES} bytes")
+        if not head or not looks_like_eprint(head):
+            raise Retryable(f"not an e-print (starts {head[:16]!r})", hint=HINT_SERVER)
+        if total is not None and done != total:
+            raise Retryable(f"incomplete e-print ({done} of {total} bytes)", hint=HINT_NETWORK)
     log.info("downloaded %s (%d bytes) to %s", url, done, target)
     return target
 

@@ -6,15 +6,14 @@ The file appears only whole (a temp file, then ``os.replace``), starts with
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import requests
 
+from pipeline.cache_files import whole_file
 from pipeline.config import Settings
 from pipeline.errors import FetchError, PaperNotFoundError
 from pipeline.fetch.client import shared_client
@@ -69,54 +68,48 @@ def is_cached(path: Path) -> bool:
         return False
 
 
+def announced_length(resp: requests.Response) -> int | None:
+    """The body's length as the server announced it, or None: none given, or the length of an encoded body."""
+    encoded = resp.headers.get("Content-Encoding", "identity").lower() not in ("", "identity")
+    length = resp.headers.get("Content-Length")
+    return int(length) if length and length.isdigit() and not encoded else None
+
+
 def _download_once(
     session: requests.Session, url: str, target: Path, settings: Settings, on_progress: ProgressFn | None
 ) -> Path:
     timeout = timeout_seconds(settings)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            with GATE.slot(settings.arxiv_delay_seconds), request_errors(timeout):
-                with session.get(url, stream=True, timeout=timeout, headers={"Accept": "application/pdf"}) as resp:
-                    failure = status_failure(resp)
-                    if failure is not None:
-                        raise failure
-                    if resp.status_code in (404, 410):
-                        raise PaperNotFoundError(f"arXiv has no PDF at {url}", hint=f"HTTP {resp.status_code}")
-                    if resp.status_code != 200:
-                        raise FetchError(f"PDF download answered HTTP {resp.status_code} ({url})")
-                    content_type = resp.headers.get("Content-Type", "?")
-                    encoded = resp.headers.get("Content-Encoding", "identity").lower() not in ("", "identity")
-                    length = resp.headers.get("Content-Length")
-                    total = int(length) if length and length.isdigit() and not encoded else None
-                    done, head, tail = 0, b"", b""
-                    for chunk in resp.iter_content(CHUNK_BYTES):
-                        if not chunk:
-                            continue
-                        if len(head) < SNIFF_BYTES:
-                            head += chunk[: SNIFF_BYTES - len(head)]
-                            if len(head) >= SNIFF_BYTES and not looks_like_pdf(head):
-                                break
-                        tail = (tail + chunk)[-SNIFF_BYTES:]
-                        out.write(chunk)
-                        done += len(chunk)
-                        if on_progress is not None:
-                            on_progress(done, total)
-            if not looks_like_pdf(head):
-                raise Retryable(f"not a PDF (Content-Type {content_type}, starts {head[:16]!r})", hint=HINT_SERVER)
-            if total is not None and done != total:
-                raise Retryable(f"incomplete PDF ({done} of {total} bytes)", hint=HINT_NETWORK)
-            if not looks_complete(tail):  # no Content-Length (chunked, or read to close): the end tells
-                raise Retryable(f"incomplete PDF (no %%EOF at the end of its {done} bytes)", hint=HINT_NETWORK)
-            out.flush()
-            os.fsync(out.fileno())
-            if hasattr(os, "fchmod"):
-                os.fchmod(out.fileno(), 0o644)  # mkstemp makes 0600
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with whole_file(target) as out:
+        with GATE.slot(settings.arxiv_delay_seconds), request_errors(timeout):
+            with session.get(url, stream=True, timeout=timeout, headers={"Accept": "application/pdf"}) as resp:
+                failure = status_failure(resp)
+                if failure is not None:
+                    raise failure
+                if resp.status_code in (404, 410):
+                    raise PaperNotFoundError(f"arXiv has no PDF at {url}", hint=f"HTTP {resp.status_code}")
+                if resp.status_code != 200:
+                    raise FetchError(f"PDF download answered HTTP {resp.status_code} ({url})")
+                content_type = resp.headers.get("Content-Type", "?")
+                total = announced_length(resp)
+                done, head, tail = 0, b"", b""
+                for chunk in resp.iter_content(CHUNK_BYTES):
+                    if not chunk:
+                        continue
+                    if len(head) < SNIFF_BYTES:
+                        head += chunk[: SNIFF_BYTES - len(head)]
+                        if len(head) >= SNIFF_BYTES and not looks_like_pdf(head):
+                            break
+                    tail = (tail + chunk)[-SNIFF_BYTES:]
+                    out.write(chunk)
+                    done += len(chunk)
+                    if on_progress is not None:
+                        on_progress(done, total)
+        if not looks_like_pdf(head):
+            raise Retryable(f"not a PDF (Content-Type {content_type}, starts {head[:16]!r})", hint=HINT_SERVER)
+        if total is not None and done != total:
+            raise Retryable(f"incomplete PDF ({done} of {total} bytes)", hint=HINT_NETWORK)
+        if not looks_complete(tail):  # no Content-Length (chunked, or read to close): the end tells
+            raise Retryable(f"incomplete PDF (no %%EOF at the end of its {done} bytes)", hint=HINT_NETWORK)
     log.info("downloaded %s (%d bytes) to %s", url, done, target)
     return target
 

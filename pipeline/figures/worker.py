@@ -13,11 +13,10 @@ without bound kills this process only; the runner sees which page it was on.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from pipeline.limited_child import OUT_OF_MEMORY, read_request, say as _say
+from pipeline.limited_child import child_main, say as _say
 
 
 def run(request: dict) -> None:
@@ -65,14 +64,5 @@ def run(request: dict) -> None:
     _say(done=True)
 
 
-def main() -> None:
-    request = read_request()  # and the limits it sets: memory, and an end to this process
-    try:
-        run(request)
-    except MemoryError:
-        _say(error="it needed more memory than a paper's figures may take")
-        sys.exit(OUT_OF_MEMORY)
-
-
 if __name__ == "__main__":
-    main()
+    child_main(run, {"error": "it needed more memory than a paper's figures may take"})

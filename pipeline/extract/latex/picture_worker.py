@@ -17,14 +17,13 @@ abort or allocate without bound ends this process only; the parent gives that jo
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pypdfium2 as pdfium
 from PIL import Image
 
 from pipeline.figures.render import DPI, MAX_PAGE_POINTS, MAX_PIXELS, trim
-from pipeline.limited_child import OUT_OF_MEMORY, read_request, say
+from pipeline.limited_child import child_main, say
 
 RASTER = {".png", ".jpg", ".jpeg"}
 PANELS_PER_ROW = 3
@@ -126,13 +125,5 @@ def run(request: dict) -> None:
     say(done=True)
 
 
-def main() -> None:
-    request = read_request()  # and the limits it sets: memory, and an end to this process
-    try:
-        run(request)
-    except MemoryError:
-        sys.exit(OUT_OF_MEMORY)
-
-
 if __name__ == "__main__":
-    main()
+    child_main(run)
