@@ -31,6 +31,7 @@ from pipeline.interrupts import Interrupted, deferred
 from pipeline.records import Chunk, Document, DraftResult, FigurePlan, FigureSet, PaperMeta, SourceRef, Summary
 from pipeline.sources import parse_source
 from pipeline.summarize.chunk import chunk_document
+from pipeline.figures.caption_text import captions_from_text
 from pipeline.figures.choice import place_figures
 from pipeline.summarize import policy
 from pipeline.summarize.model import Backend, load_backend, pick_device
@@ -225,13 +226,13 @@ def find_figures(path: Path | None, kind: str, settings: Settings, pdf_sha256: s
 
 def plan_figures(found: FigureSet | None, doc: Document, meta: PaperMeta, settings: Settings,
                  headings: list[str]) -> FigurePlan:
-    """The key figures placed under ``headings``; and, when there are figures, the paper's licence
-    (``meta.license``), which decides what ``publish`` may copy."""
+    """The key figures placed under ``headings``, their captions in the words of the paper's text; and, when
+    there are figures, the paper's licence (``meta.license``), which decides what ``publish`` may copy."""
     if found is None:
         return FigurePlan()
     if found.figures and meta.arxiv_id and meta.license is None:
         meta.license = fetch_licence(meta, settings)
-    return place_figures(found, doc, headings)
+    return place_figures(captions_from_text(found, doc), doc, headings)
 
 
 def draft_one(
