@@ -25,12 +25,12 @@ def _command_or_action(obj: Any, _: type) -> types.Command | types.CodeAction:
 
 
 @contextlib.asynccontextmanager
-async def lsp_server(encodings: list[str] | None = None) -> AsyncIterator[LanguageClient]:
-    """The server, initialised, as ``python -m pipeline.cli lsp`` (this checkout; the test's environment)."""
+async def lsp_server(encodings: list[str] | None = None, *args: str) -> AsyncIterator[LanguageClient]:
+    """The server, initialised, as ``python -m pipeline.cli lsp [args]`` (this checkout; the test's environment)."""
     client = make_test_lsp_client()
     _command_or_action.converter = client.protocol._converter
     client.protocol._converter.register_structure_hook(Union[types.Command, types.CodeAction], _command_or_action)
-    await client.start_io(sys.executable, "-m", "pipeline.cli", "lsp")
+    await client.start_io(sys.executable, "-m", "pipeline.cli", "lsp", *args)
     general = types.GeneralClientCapabilities(position_encodings=encodings) if encodings else None
     capabilities = types.ClientCapabilities(
         general=general,

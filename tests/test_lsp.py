@@ -57,6 +57,16 @@ async def test_a_fresh_draft_has_the_placeholder_diagnostic_at_its_line(tmp_path
 
 
 @pytest.mark.asyncio
+async def test_the_server_started_as_vscode_languageclient_starts_it_serves_the_same(tmp_path: Path):
+    """vscode-languageclient's stdio transport adds ``--stdio`` to the command."""
+    path = make_draft(tmp_path)
+    async with lsp_server(None, "--stdio") as client:
+        _, found = await open_draft(client, path)
+    assert [d.range.start.line for d in found if d.code == "placeholder"] == [position_of(path.read_text(),
+                                                                                          TODO_MARK).line]
+
+
+@pytest.mark.asyncio
 async def test_typing_a_critique_clears_its_diagnostics_once_it_is_long_enough(tmp_path: Path):
     path = make_draft(tmp_path)
     text = path.read_text()

@@ -6,6 +6,8 @@ of the CLI starts as fast as before.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from pipeline.cli.console import fail
@@ -13,8 +15,14 @@ from pipeline.config import load_settings
 from pipeline.errors import PaperdraftError
 
 
-def lsp() -> None:
-    """Serve drafts to your editor over stdio: check's findings as you type, the paper's passages on hover."""
+def lsp(
+    stdio: Annotated[bool, typer.Option("--stdio", hidden=True,
+                                        help="Accepted and ignored: stdio is the only transport.")] = False,
+) -> None:
+    """Serve drafts to your editor over stdio: check's findings as you type, the paper's passages on hover.
+
+    ``--stdio`` is what clients built on vscode-languageclient add to the command (``TransportKind.stdio``);
+    it changes nothing."""
     try:
         settings = load_settings()
     except PaperdraftError as exc:
