@@ -6,8 +6,8 @@ The draft is written as ``paperdraft draft`` writes one (front matter, machine s
 ``unverified`` flags and quotes, the critique, the footer), grown to ``--lines`` lines. The server runs as
 a subprocess over stdio, driven by a minimal JSON-RPC client (:class:`RawClient`). Each change types one character into
 the critique (an incremental ``didChange``); the time is from sending it to receiving the diagnostics for
-that version, so it includes the check and the JSON-RPC round trip. A keystroke after a pause is checked at
-once; ten changes sent at once are a burst, checked when it stops (the debounce), so that time includes it.
+that version, so it includes the check, the JSON-RPC round trip and the debounce (a change is checked once
+none has followed it for ``DEBOUNCE_SECONDS``); ten changes sent at once are a burst, checked once.
 
 When the corpus is there, the draft's paper (the corpus PDF of 1706.03762v5) is put in the extraction cache,
 as drafting does, and the last phase types while the server loads it for hovers: it starts after a pause
@@ -224,16 +224,18 @@ def main() -> None:
     print(f"baseline  check_draft in process      : {summary(check)}")
     print(f"baseline  `paperdraft check FILE`      : {summary(cli)}")
     print(f"lsp       didOpen -> diagnostics       : {opened:6.1f} ms (no debounce; includes nothing else)")
-    print(f"lsp       didChange -> diagnostics     : {summary(server)} (one keystroke after a pause)")
+    print(f"lsp       didChange -> diagnostics     : {summary(server)} (one keystroke after a pause; the "
+          f"{DEBOUNCE_SECONDS * 1000:.0f} ms debounce included)")
     print(f"lsp       10 changes at once -> last   : {summary(bursts)} (a burst: the {DEBOUNCE_SECONDS * 1000:.0f} ms "
           "debounce included)")
     print(f"lsp       didChange while the paper loads : {summary(loading)} "
           f"({'the corpus PDF of 1706.03762v5, cached' if cached else 'no corpus: nothing to load'})")
-    ordered = sorted(server)
-    p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
-    print(f"target    < {TARGET_MS:.0f} ms after a change : {'met' if p90 < TARGET_MS else 'NOT met'} at p90 "
-          f"({p90:.1f} ms; worst {max(server):.1f} ms; median {statistics.median(server):.1f} ms, "
+    every = server + bursts + loading
+    worst = max(every)
+    print(f"target    < {TARGET_MS:.0f} ms after a change : {'met by every change' if worst < TARGET_MS else 'NOT met'} "
+          f"(worst {worst:.1f} ms of {len(every)}; a keystroke's median {statistics.median(server):.1f} ms, "
           f"{statistics.median(server) / statistics.median(check):.1f}x the check alone)")
+
 
 if __name__ == "__main__":
     main()

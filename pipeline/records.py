@@ -242,3 +242,13 @@ class DraftResult:
     updated: list[str] = field(default_factory=list)  # sections written anew
     kept: list[str] = field(default_factory=list)  # sections the author edited, kept as they were
     figures: int = 0  # the paper's figures and tables found, pictures beside the draft
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One sentence of a paper, for the language server's hover: its page (0: unknown) and its cite as drafts
+    write it."""
+
+    text: str
+    page: int
+    cite: str

@@ -348,3 +348,109 @@ async def test_the_paper_is_loaded_for_hovers_only_once_the_author_stops_typing(
     server.thread_pool.shutdown(wait=True)
     assert loaded == ["file:///draft.md"]  # once, after the pause
     assert server.head_starts == {}
+
+
+def _live_children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` and that are not zombies (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                state, parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            except OSError:
+                continue
+            if int(parent) == pid and state != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _maps(pid: int) -> str:
+    return Path(f"/proc/{pid}/maps").read_text()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_the_paper_lives_in_a_process_of_its_own_that_ends_with_the_server_even_when_killed(tmp_path: Path):
+    import json
+    import subprocess
+    import sys
+    import time
+
+    from pipeline import extraction_cache
+    from pipeline.config import load_settings
+    from pipeline.records import Document, Section
+    from tests.test_review import META
+
+    path = make_draft(tmp_path)
+    sentence = "We propose attention alone for translation."
+    doc = Document([Section("Abstract", "abstract", f"{sentence} It trains fast.", [(0, 1)])], 1,
+                   str(tmp_path / "paper.pdf"), "ab" * 32)
+    assert extraction_cache.store(load_settings(), META, doc) is not None
+    server = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "lsp"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE)
+
+    def send(message: dict) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        server.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        server.stdin.flush()
+
+    def answer(id_: int) -> dict:
+        while True:
+            length = 0
+            while (line := server.stdout.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            message = json.loads(server.stdout.read(length))
+            if message.get("id") == id_:
+                return message
+
+    try:
+        send({"id": 1, "method": "initialize", "params": {"processId": None, "rootUri": None, "capabilities": {}}})
+        answer(1)
+        send({"method": "initialized", "params": {}})
+        text = path.read_text().replace("## The problem\n\n", f"## The problem\n\n> “{sentence}” (p. 1, §Abstract)\n\n")
+        send({"method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": path.as_uri(), "languageId": "markdown", "version": 1, "text": text}}})
+        at = position_of(text, "(p. 1, §Abstract)")
+        send({"id": 2, "method": "textDocument/hover", "params": {"textDocument": {"uri": path.as_uri()},
+              "position": {"line": at.line, "character": at.character + 2}}})
+        hover = answer(2)["result"]["contents"]["value"]
+        assert f"> {sentence}" in hover  # the passage, from the paper process
+        children = _live_children(server.pid)
+        worker = [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+        assert len(worker) == 1, children
+        assert "sklearn" in _maps(worker[0]) and "sklearn" not in _maps(server.pid)  # the checks never share it
+    finally:
+        server.kill()
+        server.wait()
+    deadline = time.monotonic() + 15
+    while (alive := [c for c in children if _running(c)]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert alive == [], "the paper process outlived the killed server"
+
+
+@pytest.mark.asyncio
+async def test_changes_that_never_pause_are_still_checked_every_so_often():
+    from pipeline.config import load_settings
+    from pipeline.lsp.server import DEBOUNCE_SECONDS, MAX_WAIT_SECONDS, build_server
+
+    server = build_server(load_settings())
+    loop = asyncio.get_running_loop()
+    checked: list[float] = []
+    server.publish = lambda uri: (server.pending.pop(uri, None), server.waiting_since.pop(uri, None),
+                                  checked.append(loop.time()))
+    start = loop.time()
+    while loop.time() - start < 0.3:  # a change every 2 ms, far closer than the debounce
+        server.schedule("file:///draft.md")
+        last = loop.time()
+        await asyncio.sleep(0.002)
+    during = len([t for t in checked if t <= last])
+    await asyncio.sleep(DEBOUNCE_SECONDS * 5)
+    assert 0.3 / MAX_WAIT_SECONDS / 3 <= during <= 0.3 / MAX_WAIT_SECONDS + 1  # about one check per MAX_WAIT
+    assert checked[-1] >= last and server.pending == {}  # the last change is checked too, and nothing waits

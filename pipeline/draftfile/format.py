@@ -63,6 +63,9 @@ COMMENT_OR_FENCE = re.compile(rf"(?P<comment>{COMMENT.pattern})|{CLOSED_FENCE.pa
 # The pipeline's own flag on a machine-written claim it could not trace to the paper. ``check`` reports each as
 # an error until the author checks the claim and deletes the flag; cleaning machine text keeps them.
 FLAG_PREFIX = "<!-- unverified: "
+CITE_SECTION_CHARS = 40  # a cite names an unnumbered section by its first this many characters (PAGE_CITE reads them)
+# A cite as the summarizer writes it: "(p. 4, §3.2)", "(p. 4)", "(§Abstract)".
+PAGE_CITE = re.compile(rf"\((?:p\. \d+)?(?:, )?(?:§[^()\n]{{1,{CITE_SECTION_CHARS}}})?\)")
 FLAG = re.compile(r"<!-- unverified: [^<>\n]{1,100} -->")
 FLAG_LOOSE = re.compile(r"<!--\s*unverified:\s*(.*?)\s*-->", re.S | re.I)  # as an author may have retyped it
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from pipeline import extraction_cache
 from pipeline.draftfile.parse import DraftFile
-from pipeline.lsp.paper import Papers, PaperText, Passage, paper_url
+from pipeline.lsp.paper import Paper, Papers, paper_url
 from pipeline.lsp.targets import Target, target_at
+from pipeline.records import Passage
 
 CLOSEST = 3  # passages shown for an unverified claim
 
@@ -44,7 +45,7 @@ def _missing(identity: str | None, title: str) -> str:
             f"{again} to see the passages here. Nothing is downloaded from the editor.")
 
 
-def _passages(paper: PaperText, target: Target, identity: str) -> str:
+def _passages(paper: Paper, target: Target, identity: str) -> str:
     pdf = paper.pdf()
     if target.kind == "flag":
         found = paper.closest(target.claim, CLOSEST)

@@ -1,98 +1,31 @@
-"""A draft's paper, as drafting kept it (:mod:`pipeline.extraction_cache`): its sentences, ranked the way the
-summarizer ranked them when it cited them, and where to open it.
+"""The open drafts' papers, for hovers and code actions, kept in a process of their own.
 
-The sentences come from the summarizer's own :class:`~pipeline.summarize.evidence.PaperIndex` over the paper's
-body, so a passage's cite (``p. 4, §3.2``) is made by the same :meth:`KeySentence.cite` that wrote the draft's.
-Nothing is fetched: a paper that is not in the cache is :data:`None`, and the hover says so.
+Loading a paper imports scikit-learn and indexes the paper's sentences: 1-2 s of an interpreter. In the
+server's process that would share the GIL with the checks, and a keystroke checked meanwhile would wait
+twice as long. So the papers live in one child process (:mod:`pipeline.lsp.paper_text` does the work there),
+started on first use; the server asks it for passages, which come back as :class:`Passage` records. The
+child ends with the server. Nothing is fetched: a paper that is not in the cache is None, and the hover says so.
 """
 
 from __future__ import annotations
 
-import re
+import logging
+import multiprocessing
+import os
 import threading
-from dataclasses import dataclass
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from urllib.parse import quote
 
-from pipeline import extraction_cache
 from pipeline.config import Settings
-from pipeline.records import Chunk, Document
-from pipeline.summarize.chunk import group_sections
-from pipeline.summarize.evidence import KeySentence, PaperIndex
+from pipeline.records import Passage
 
+log = logging.getLogger("pipeline.lsp")
 
-PAGE = re.compile(r"\bp\. (\d+)")  # the page in a cite as KeySentence.cite writes it: "p. 4, §3.2"
-
-
-@dataclass(frozen=True)
-class Passage:
-    """One sentence of the paper, with its page (0: unknown) and its cite as drafts write it."""
-
-    text: str
-    page: int
-    cite: str
-
-
-def _chunks(doc: Document) -> list[Chunk]:
-    """The paper's body as one chunk per run of sections of a kind (as chunking groups them), uncut: ranking
-    needs sentences, pages and section titles, not the model's token budget."""
-    chunks = []
-    for section, titles in group_sections(doc.body):
-        pages = section.page_starts or [(0, 0)]
-        chunks.append(Chunk(index=len(chunks), section=section.title, kind=section.kind, text=section.text,
-                            first_page=pages[0][1], last_page=pages[-1][1], n_tokens=0,
-                            page_starts=list(section.page_starts), section_starts=titles))
-    return chunks
-
-
-class PaperText:
-    """The cached extraction of one paper, indexed for finding the passage behind a claim."""
-
-    def __init__(self, identity: str, doc: Document):
-        self.identity = identity
-        self.doc = doc
-        self.index = PaperIndex(_chunks(doc))
-
-    def _passage(self, s: KeySentence) -> Passage:
-        return Passage(s.text, s.page, s.cite(self.index.paged))
-
-    def cited(self, claim: str, cite: str) -> tuple[Passage, bool] | None:
-        """The passage the draft's ``cite`` points at that best supports ``claim``, and whether it has that very
-        cite. Looked for among the sentences with that cite; else in its subsections on its page ("§4" takes
-        "§4.1"); else anywhere on its page. None when the paper has no such page."""
-        paged = self.index.paged
-        sentences = self.index.sentences
-        page = next((int(p) for p in PAGE.findall(cite)), 0)
-        section = cite.rsplit("§", 1)[1] if "§" in cite else None
-        for exact, candidates in (
-            (True, [s for s in sentences if s.cite(paged) == cite]),
-            (False, [s for s in sentences if page and s.page == page and section
-                     and s.cite(paged).rsplit("§", 1)[-1].startswith(section + ".")]),
-            (False, [s for s in sentences if page and s.page == page]),
-        ):
-            if candidates:
-                match = next((s for s in candidates if _norm(s.text) == _norm(claim)), None)
-                best = match or self.index.best_match(claim, candidates) or candidates[0]
-                return self._passage(best), exact
-        return None
-
-    def closest(self, claim: str, k: int = 3) -> list[Passage]:
-        """The ``k`` passages of the paper most like ``claim`` (TF-IDF, as the summarizer matched), best first."""
-        index = self.index
-        if index.vectors is None or not claim.strip():
-            return []
-        similarity = (index.vectors @ index.vectorizer.transform([claim]).T).toarray().ravel()
-        ranked = [i for i in similarity.argsort()[::-1][:k] if similarity[i] > 0]
-        return [self._passage(index.sentences[i]) for i in ranked]
-
-    def pdf(self) -> Path | None:
-        """The PDF the paper was read from, if it is still there (a cached download or the author's file)."""
-        path = Path(self.doc.source_path)
-        return path if path.suffix.lower() == ".pdf" and path.is_file() else None
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.replace("“", "").replace("”", "").split()).strip(" .")
+ANSWER_SECONDS = 120.0  # the longest a hover waits for the paper process (a first load takes 1-3 s)
+WATCH_SECONDS = 0.5  # how often the paper process looks whether the server is still there
 
 
 def paper_url(identity: str | None, pdf: Path | None, page: int = 0) -> str | None:
@@ -105,28 +38,81 @@ def paper_url(identity: str | None, pdf: Path | None, page: int = 0) -> str | No
     return None
 
 
+def _end_with(parent: int) -> None:
+    """In the paper process: end it when the server is gone, however it went (a kill leaves no goodbye)."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="end-with-the-server", daemon=True).start()
+
+
+def _job(name: str, *args):
+    """Run :mod:`pipeline.lsp.paper_text`'s job ``name`` (in the paper process: only there is it imported)."""
+    from pipeline.lsp import paper_text
+
+    return getattr(paper_text, name)(*args)
+
+
+class Paper:
+    """One cached paper, as the paper process holds it."""
+
+    def __init__(self, papers: Papers, identity: str, pdf: Path | None):
+        self._papers, self.identity, self._pdf = papers, identity, pdf
+
+    def pdf(self) -> Path | None:
+        """The PDF the paper was read from, if it is still there (a cached download or the author's file)."""
+        return self._pdf
+
+    def cited(self, claim: str, cite: str) -> tuple[Passage, bool] | None:
+        """The passage ``cite`` points at that best supports ``claim``, and whether it has that very cite
+        (:meth:`pipeline.lsp.paper_text.PaperText.cited`)."""
+        return self._papers.ask("cited", self.identity, claim, cite)
+
+    def closest(self, claim: str, k: int = 3) -> list[Passage]:
+        """The ``k`` passages of the paper most like ``claim``, best first."""
+        return self._papers.ask("closest", self.identity, claim, k)
+
+
 class Papers:
-    """The papers of the open drafts, loaded once each (a thread may load while the editor types)."""
+    """The paper process, started on first use; any thread may ask it."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self._lock = threading.Lock()
-        self._loaded: dict[str, tuple[float, PaperText]] = {}
+        self._pool: ProcessPoolExecutor | None = None
 
-    def get(self, identity: str) -> PaperText | None:
-        """The paper ``identity`` from the cache, or None when drafting did not keep it. Never fetches."""
-        path = extraction_cache.cache_path(self.settings, identity)
-        try:
-            mtime = path.stat().st_mtime
-        except OSError:
-            return None
+    def _submit(self, name: str, *args) -> Future:
         with self._lock:
-            hit = self._loaded.get(identity)
-            if hit and hit[0] == mtime:
-                return hit[1]
-            doc = extraction_cache.load(self.settings, identity)
-            if doc is None:
-                return None
-            paper = PaperText(identity, doc)
-            self._loaded[identity] = (mtime, paper)
-            return paper
+            if self._pool is None:  # spawn, not fork: the server has threads, and the child needs none of its state
+                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_end_with, initargs=(os.getpid(),))
+            return self._pool.submit(_job, name, self.settings, *args)
+
+    def ask(self, name: str, *args):
+        """The answer to job ``name``. A paper process that died (out of memory, killed) is started again once."""
+        for attempt in (1, 2):
+            try:
+                return self._submit(name, *args).result(timeout=ANSWER_SECONDS)
+            except BrokenProcessPool:
+                log.warning("the paper process ended; starting it again")
+                with self._lock:
+                    self._pool = None
+                if attempt == 2:
+                    raise
+
+    def preload(self, identity: str) -> None:
+        """Load ``identity`` in the paper process ahead of the first hover, without waiting for it."""
+        self._submit("describe", identity)
+
+    def get(self, identity: str) -> Paper | None:
+        """The paper ``identity``, or None when drafting did not keep it in the cache."""
+        pdf = self.ask("describe", identity)
+        return None if pdf is None else Paper(self, identity, Path(pdf) if pdf else None)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None

@@ -1,7 +1,7 @@
 """The language server's wiring: pygls features for drafts, over stdio.
 
-- open: diagnostics at once; the draft's paper is loaded from the cache in a thread (for hovers) once the
-  author stops typing for ``HEAD_START_IDLE_SECONDS``, so its imports and index never slow a check;
+- open: diagnostics at once; the draft's paper is loaded from the cache (for hovers) in the paper process
+  (:mod:`pipeline.lsp.paper`) once the author stops typing for ``HEAD_START_IDLE_SECONDS``;
 - change: diagnostics again, debounced: at once after a pause, else once a burst of changes stops;
 - hover, code actions (in a thread: they may load the paper), document symbols, and the two commands.
 
@@ -11,7 +11,6 @@ The settings (``critique_min_words``, the cache, the drafts folder) are read onc
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 import threading
@@ -25,14 +24,17 @@ from pipeline.config import Settings
 from pipeline.draftfile.parse import DraftFile, parse_draft
 from pipeline.lsp import commands
 from pipeline.lsp.diagnostics import diagnose, is_draft
+from pipeline.lsp.paper import Papers
 from pipeline.lsp.positions import Lines
 from pipeline.lsp.symbols import document_symbols
 
 log = logging.getLogger("pipeline.lsp")
 
-DEBOUNCE_SECONDS = 0.03  # changes closer together than this are a burst, checked once when it ends
+DEBOUNCE_SECONDS = 0.01  # a change is checked once none has followed it for this long: a burst is checked once
+MAX_WAIT_SECONDS = 0.05  # ...but changes that never pause (a program's) are checked at least this often
 # The paper is loaded for hovers once the draft has had no change for this long. Loading imports scikit-learn
-# and indexes the paper (1-2 s of the interpreter), which would double the time of the checks it overlapped.
+# and indexes the paper (1-2 s of a core, in the paper process): on a machine of one core, the checks it
+# overlapped would take twice as long.
 HEAD_START_IDLE_SECONDS = 0.5
 
 
@@ -42,23 +44,25 @@ class DraftServer(LanguageServer):
     def __init__(self, settings: Settings):
         super().__init__("paperdraft", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.settings = settings
-        self.pending: dict[str, asyncio.TimerHandle] = {}
-        self.checked: dict[str, float] = {}  # when each document was last checked (the loop's clock)
+        self.pending: dict[str, asyncio.Handle] = {}  # the check each document waits for
+        self.waiting_since: dict[str, float] = {}  # the first change each pending check waits on (the loop's clock)
         self.drafts: set[str] = set()  # the open documents found to be drafts: they stay drafts while open
         self.head_starts: dict[str, asyncio.TimerHandle] = {}  # papers to load once their draft is idle
         self._papers = None
         self._papers_lock = threading.Lock()
 
     @property
-    def papers(self):
-        """The open drafts' papers (:class:`pipeline.lsp.paper.Papers`), imported on first use: ranking pulls in
-        scikit-learn, which the diagnostics never need."""
+    def papers(self) -> Papers:
+        """The open drafts' papers, in the paper process, started on first use."""
         with self._papers_lock:  # the hover, the actions and the head start run in threads
             if self._papers is None:
-                from pipeline.lsp.paper import Papers
-
                 self._papers = Papers(self.settings)
             return self._papers
+
+    def close_papers(self) -> None:
+        with self._papers_lock:
+            if self._papers is not None:
+                self._papers.close()
 
     @property
     def encoding(self) -> str:
@@ -75,27 +79,26 @@ class DraftServer(LanguageServer):
 
     def publish(self, uri: str) -> None:
         self.pending.pop(uri, None)
+        self.waiting_since.pop(uri, None)
         document = self.workspace.get_text_document(uri)
         path = Path(document.path) if document.path else None
         draft, diagnostics = diagnose(document.source, path, self.settings.critique_min_words,
                                       Path(self.settings.drafts_dir), self.encoding, uri in self.drafts)
         if draft:
             self.drafts.add(uri)
-        with contextlib.suppress(RuntimeError):  # no loop: a test calling publish directly
-            self.checked[uri] = asyncio.get_running_loop().time()
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=document.version))
 
     def schedule(self, uri: str) -> None:
-        """Check after a change: at once when the document was last checked over ``DEBOUNCE_SECONDS`` ago (a
-        keystroke after a pause), else once the changes stop for that long (a burst: one check, not one each)."""
+        """Check after a change, once no other change has come for ``DEBOUNCE_SECONDS``: a keystroke is checked
+        that much later, a burst of changes (a paste, a client sending each keystroke of a word) once, when it
+        stops. Changes that never stop are checked once ``MAX_WAIT_SECONDS`` after the first of them."""
         if (handle := self.pending.pop(uri, None)) is not None:
             handle.cancel()
         loop = asyncio.get_running_loop()
-        if handle is None and loop.time() - self.checked.get(uri, float("-inf")) >= DEBOUNCE_SECONDS:
-            self.publish(uri)
-        else:
-            self.pending[uri] = loop.call_later(DEBOUNCE_SECONDS, self.publish, uri)
+        first = self.waiting_since.setdefault(uri, loop.time())
+        delay = min(DEBOUNCE_SECONDS, max(first + MAX_WAIT_SECONDS - loop.time(), 0.0))
+        self.pending[uri] = loop.call_later(delay, self.publish, uri)
 
     def head_start(self, uri: str, delay: float = HEAD_START_IDLE_SECONDS) -> None:
         """Load the draft's paper in a thread once ``uri`` has had no change for ``delay`` (a change while it
@@ -109,8 +112,8 @@ class DraftServer(LanguageServer):
         self.thread_pool.submit(self.load_paper, uri)
 
     def load_paper(self, uri: str) -> None:
-        """Load the draft's paper into memory ahead of the first hover (in a thread). A paper the cache does not
-        hold costs nothing: the hover says so."""
+        """Have the paper process load the draft's paper ahead of the first hover (in a thread: finding a local
+        file's paper hashes the file). A paper the cache does not hold costs nothing: the hover says so."""
         from pipeline import extraction_cache
 
         try:
@@ -118,7 +121,7 @@ class DraftServer(LanguageServer):
             if self.is_draft(uri, doc):
                 identity = extraction_cache.draft_identity(doc.front, doc.path)
                 if identity and extraction_cache.cache_path(self.settings, identity).is_file():
-                    self.papers.get(identity)
+                    self.papers.preload(identity)
         except Exception:  # only a head start: the hover loads it again, and says what went wrong
             log.exception("could not load the paper of %s", uri)
 
@@ -144,7 +147,7 @@ def build_server(settings: Settings) -> DraftServer:
             if (handle := waiting.pop(uri, None)) is not None:
                 handle.cancel()
         ls.drafts.discard(uri)
-        ls.checked.pop(uri, None)
+        ls.waiting_since.pop(uri, None)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -197,4 +200,7 @@ def serve(settings: Settings) -> None:
     # full collection (which the checks' many small objects trigger) walks only what a check made. Without
     # this, one check in ten took twice as long (bench_lsp).
     gc.freeze()
-    server.start_io()
+    try:
+        server.start_io()
+    finally:
+        server.close_papers()

@@ -11,9 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from pipeline.draftfile.format import FLAG_LOOSE
+from pipeline.draftfile.format import FLAG_LOOSE, PAGE_CITE
 from pipeline.draftfile.parse import DraftFile
-from pipeline.summarize.evidence import PAGE_CITE
 
 SENTENCE_END = re.compile(r"[.!?](?=\s)|\n[ \t]*\n")
 QUOTE_LINE = re.compile(r"^[ \t]*>[ \t]*(?P<quote>“.*?”|\S.*?)[ \t]*(?P<cite>\([^()\n]*\))?[ \t]*$")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-from pipeline.draftfile.format import FLAG, flag
+from pipeline.draftfile.format import CITE_SECTION_CHARS, FLAG, PAGE_CITE, flag
 from pipeline.extract.paragraphs import (  # the shape of running text: where sentences end, what is no prose
     FOOTNOTE_TEXT,
     MATH,
@@ -49,9 +49,6 @@ FILLER = re.compile(
     r"(this|the) (article|text|document) (is|discusses|explores|talks))",
     re.I,
 )
-
-
-CITE_SECTION_CHARS = 40  # a cite names an unnumbered section by its first this many characters (PAGE_CITE reads them)
 
 
 @dataclass(frozen=True)
@@ -139,9 +136,6 @@ def number_spans(text: str) -> list[tuple[int, int, str]]:
 def numbers(text: str) -> set[str]:
     """The canonical values of the numbers in ``text``."""
     return {value for _, _, value in number_spans(text)}
-
-
-PAGE_CITE = re.compile(rf"\((?:p\. \d+)?(?:, )?(?:§[^()\n]{{1,{CITE_SECTION_CHARS}}})?\)")
 
 
 def unsupported_number_spans(text: str, paper_numbers: set[str]) -> list[tuple[int, int, str]]:
