@@ -376,8 +376,10 @@ def _maps(pid: int) -> str:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
-def test_the_paper_lives_in_a_process_of_its_own_that_ends_with_the_server_even_when_killed(tmp_path: Path):
+def test_the_paper_lives_in_a_process_of_its_own_started_again_if_it_dies_ended_with_the_server(tmp_path: Path):
     import json
+    import os
+    import signal
     import subprocess
     import sys
     import time
@@ -426,6 +428,13 @@ def test_the_paper_lives_in_a_process_of_its_own_that_ends_with_the_server_even_
         worker = [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
         assert len(worker) == 1, children
         assert "sklearn" in _maps(worker[0]) and "sklearn" not in _maps(server.pid)  # the checks never share it
+        os.kill(worker[0], signal.SIGKILL)  # the paper process dies (out of memory, say): the next hover starts it again
+        send({"id": 3, "method": "textDocument/hover", "params": {"textDocument": {"uri": path.as_uri()},
+              "position": {"line": at.line, "character": at.character + 2}}})
+        assert f"> {sentence}" in answer(3)["result"]["contents"]["value"]
+        children = _live_children(server.pid)
+        assert worker[0] not in children and any(b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()
+                                                 for c in children)
     finally:
         server.kill()
         server.wait()
