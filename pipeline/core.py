@@ -257,10 +257,10 @@ def draft_one(
     tree = no_source = no_pdf = None
     if ref.kind == "arxiv":
         meta = arxiv.fetch_metadata(ref, settings)
-        path, no_pdf = fetch_pdf(meta, settings, progress)
         if settings.text_source != "pdf":
             progress("source", 0, None)
-        tree, no_source = fetch_source(meta, settings)
+        tree, no_source = fetch_source(meta, settings)  # first: a paper with no source has its PDF as its e-print
+        path, no_pdf = fetch_pdf(meta, settings, progress)
         if path is None and tree is None:
             raise no_pdf  # neither text can be had: the PDF's error, as without the source
     else:

@@ -179,7 +179,8 @@ def test_a_flow_run_talks_to_nothing_but_this_machine_and_the_configured_arxiv(
     assert list((tmp_path / "drafts").glob(f"{PAPER}-*.md")), output[-8000:]
     # ... and the run really did both: arXiv's answers came from the replay server, the flow talked to Prefect
     assert any(r["port"] == arxiv_port for r in connects)
-    assert arxiv_server.count("/api/query") >= 2 and arxiv_server.count("/pdf/") == 1
+    assert arxiv_server.count("/api/query") >= 2
+    assert arxiv_server.count("/src/") == 1 and arxiv_server.count("/pdf/") == 0  # its e-print is its PDF
     assert any(r["port"] in bound and r["pid"] == main_pid for r in connects)
     assert "telemetry" not in output.lower(), output[-3000:]
 

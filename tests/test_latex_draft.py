@@ -128,6 +128,18 @@ def test_a_pdf_only_e_print_drafts_from_the_pdf_and_says_so(tmp_path, arxiv_serv
     assert front["text_from"] == "pdf" and "only a PDF" in front["text_note"]
 
 
+def test_a_paper_whose_e_print_is_its_pdf_is_downloaded_once(tmp_path, arxiv_server: ArxivTestServer, tiny_backend):
+    settings = _settings(tmp_path, figures=False)
+    arxiv_server.clear()
+    result = core.draft_one("1706.03762", settings, backend=tiny_backend)
+    assert arxiv_server.count("/src/") + arxiv_server.count("/e-print/") == 1
+    assert arxiv_server.count("/pdf/") == 0  # the e-print's bytes are the PDF: kept as the PDF, not fetched again
+    meta = fetch.fetch_metadata(core.parse_source("1706.03762v5"), settings)
+    pdf, eprint = fetch.pdf_cache_path(meta, settings), fetch.eprint_cache_path(meta, settings)
+    assert pdf.read_bytes() == eprint.read_bytes() and fetch.is_cached(pdf)
+    assert _front(Path(result.path).read_text())["text_from"] == "pdf"
+
+
 def test_the_setting_forces_either_text(tmp_path, arxiv_server: ArxivTestServer, tiny_backend):
     pdf = core.draft_one("2102.10535", _settings(tmp_path, text_source="pdf", figures=False), backend=tiny_backend)
     assert _front(Path(pdf.path).read_text())["text_from"] == "pdf"

@@ -9,12 +9,12 @@
 """
 
 from pipeline.fetch.client import shared_client
-from pipeline.fetch.eprint import download_eprint, eprint_cache_path, eprint_url
+from pipeline.fetch.eprint import download_eprint, eprint_url
 from pipeline.fetch.gate import GATE, PolitenessGate
 from pipeline.fetch.metadata import fetch_metadata, new_in_categories, search
-from pipeline.fetch.pdf import download_pdf, is_cached, pdf_cache_path
+from pipeline.fetch.pdf import download_pdf, eprint_cache_path, is_cached, on_disk, pdf_cache_path
 from pipeline.fetch.retries import backoff_seconds, timeout_seconds
 
 __all__ = ["GATE", "PolitenessGate", "backoff_seconds", "download_eprint", "download_pdf", "eprint_cache_path",
-           "eprint_url", "fetch_metadata", "is_cached",
+           "eprint_url", "fetch_metadata", "is_cached", "on_disk",
            "new_in_categories", "pdf_cache_path", "search", "shared_client", "timeout_seconds"]

@@ -18,14 +18,13 @@ from pipeline.config import Settings
 from pipeline.errors import FetchError, PaperNotFoundError
 from pipeline.fetch.client import shared_client
 from pipeline.fetch.gate import GATE
-from pipeline.fetch.pdf import CHUNK_BYTES, _lock_for, announced_length, pdf_cache_path
+from pipeline.fetch.pdf import CHUNK_BYTES, _lock_for, announced_length, eprint_cache_path
 from pipeline.fetch.retries import HINT_NETWORK, HINT_SERVER, Retryable, log, request_errors, status_failure, \
     timeout_seconds, with_retries
 from pipeline.records import PaperMeta
 
 # arXiv caps a submission at 50 MB compressed; four times that is no real e-print.
 MAX_EPRINT_BYTES = 200 << 20
-SUFFIX = ".eprint"
 
 
 def eprint_url(meta: PaperMeta) -> str | None:
@@ -33,11 +32,6 @@ def eprint_url(meta: PaperMeta) -> str | None:
     if meta.source_url:
         return meta.source_url
     return meta.pdf_url.replace("/pdf/", "/src/") if meta.pdf_url and "/pdf/" in meta.pdf_url else None
-
-
-def eprint_cache_path(meta: PaperMeta, settings: Settings) -> Path:
-    """``<cache>/eprints/2310.03240v1.eprint``: named as the PDF is (:func:`pdf_cache_path`), one per version."""
-    return settings.cache / "eprints" / (pdf_cache_path(meta, settings).stem + SUFFIX)
 
 
 def looks_like_eprint(head: bytes) -> bool:

@@ -7,6 +7,7 @@ The file appears only whole (a temp file, then ``os.replace``), starts with
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -55,6 +56,18 @@ _download_locks_guard = threading.Lock()
 def _lock_for(path: Path) -> threading.Lock:
     with _download_locks_guard:
         return _download_locks.setdefault(path, threading.Lock())
+
+
+def eprint_cache_path(meta: PaperMeta, settings: Settings) -> Path:
+    """``<cache>/eprints/2310.03240v1.eprint``: named as the PDF is, one per version. (The e-print is
+    :mod:`pipeline.fetch.eprint`'s; its place is named here, where the PDF may be taken from it.)"""
+    return settings.cache / "eprints" / (pdf_cache_path(meta, settings).stem + ".eprint")
+
+
+def on_disk(meta: PaperMeta, settings: Settings) -> bool:
+    """Whether the paper's PDF can be had without a request: downloaded, or served as its e-print (arXiv's
+    e-print of a paper with no source is its PDF)."""
+    return is_cached(pdf_cache_path(meta, settings)) or is_cached(eprint_cache_path(meta, settings))
 
 
 def is_cached(path: Path) -> bool:
@@ -127,6 +140,11 @@ def download_pdf(meta: PaperMeta, settings: Settings, on_progress: ProgressFn | 
         raise PaperNotFoundError(f"arXiv has no PDF for {meta.versioned_id or meta.title!r}")
     target = pdf_cache_path(meta, settings)
     with _lock_for(target):
+        if not is_cached(target) and is_cached(eprint := eprint_cache_path(meta, settings)):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with whole_file(target) as out, eprint.open("rb") as kept:
+                shutil.copyfileobj(kept, out)
+            log.info("the e-print of %s is its PDF: kept as %s, no download", meta.versioned_id, target)
         if is_cached(target):
             if on_progress is not None:
                 size = target.stat().st_size

@@ -90,16 +90,17 @@ def draft_papers(
     prompts = prompt_hashes()
     drafts = Path(settings.drafts_dir)
 
-    # I/O up front: metadata then PDF of each paper, as futures, paper by paper. They run on the one
-    # I/O thread (FIFO) while this thread runs the model on paper i, so the next papers' PDFs download
-    # meanwhile, and the first paper's model work waits for two requests only; the gate spaces them.
+    # I/O up front: metadata, e-print, then PDF of each paper, as futures, paper by paper. They run on the one
+    # I/O thread (FIFO) while this thread runs the model on paper i, so the next papers' files download
+    # meanwhile; the gate spaces them. The e-print comes first: a paper without source has its PDF as its
+    # e-print, and the PDF task then takes it from there instead of downloading it again.
     metas, pdfs, sources = [], [], []
     for it in items:
         meta_future = meta_t.submit(it.ref, settings) if it.meta is None else None
         metas.append(meta_future)
         meta_in = meta_future if meta_future is not None else it.meta
-        pdfs.append(pdf_t.submit(meta_in, settings, str(drafts)))
         sources.append(source_task.submit(meta_in, settings, str(drafts)) if settings.text_source != "pdf" else None)
+        pdfs.append(pdf_t.submit(meta_in, settings, str(drafts)))
 
     outcomes = [
         _draft_item(it, meta_future, pdf_future, settings, prompts, logger, source_future)

@@ -90,7 +90,7 @@ def pdf_task(meta: PaperMeta, settings: Settings, skip_if_drafted_in: str | None
     """
     if skip_if_drafted_in is not None and existing_draft(meta, Path(skip_if_drafted_in)) is not None:
         return None
-    if not fetch.is_cached(fetch.pdf_cache_path(meta, settings)):
+    if not fetch.on_disk(meta, settings):
         arxiv_slot(settings)
     return str(fetch.download_pdf(meta, settings))
 
