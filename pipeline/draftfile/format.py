@@ -66,6 +66,7 @@ FLAG_PREFIX = "<!-- unverified: "
 CITE_SECTION_CHARS = 40  # a cite names an unnumbered section by its first this many characters (PAGE_CITE reads them)
 # A cite as the summarizer writes it: "(p. 4, §3.2)", "(p. 4)", "(§Abstract)".
 PAGE_CITE = re.compile(rf"\((?:p\. \d+)?(?:, )?(?:§[^()\n]{{1,{CITE_SECTION_CHARS}}})?\)")
+CITE_PAGE = re.compile(r"\bp\. (\d+)")  # the page in such a cite: "p. 4, §3.2" -> 4
 FLAG = re.compile(r"<!-- unverified: [^<>\n]{1,100} -->")
 FLAG_LOOSE = re.compile(r"<!--\s*unverified:\s*(.*?)\s*-->", re.S | re.I)  # as an author may have retyped it
 

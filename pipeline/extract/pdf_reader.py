@@ -89,10 +89,8 @@ class _OutOfTime(Exception):
 # time check: pypdf then skips the content of forms that show no text (a figure's thousands of paths), which
 # halves the time of a figure-heavy paper; and parsing this much takes well under a second.
 UNGUARDED_BYTES = 4 * 2**20
-_DRAW_FORM = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
-
-
 MAX_FORM_DEPTH = 8  # forms drawing forms deeper than this: read with the time check
+_DRAW_FORM = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
 
 
 def _forms(owner) -> dict:

@@ -9,17 +9,15 @@ Nothing is fetched: a paper that is not in the cache is :data:`None`, and the ho
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from pipeline import extraction_cache
 from pipeline.config import Settings
+from pipeline.draftfile.format import CITE_PAGE
 from pipeline.records import Chunk, Document, Passage
 from pipeline.summarize.chunk import group_sections
 from pipeline.summarize.evidence import KeySentence, PaperIndex
 
-
-PAGE = re.compile(r"\bp\. (\d+)")  # the page in a cite as KeySentence.cite writes it: "p. 4, §3.2"
 
 
 def _chunks(doc: Document) -> list[Chunk]:
@@ -51,7 +49,7 @@ class PaperText:
         "§4.1"); else anywhere on its page. None when the paper has no such page."""
         paged = self.index.paged
         sentences = self.index.sentences
-        page = next((int(p) for p in PAGE.findall(cite)), 0)
+        page = next((int(p) for p in CITE_PAGE.findall(cite)), 0)
         section = cite.rsplit("§", 1)[1] if "§" in cite else None
         for exact, candidates in (
             (True, [s for s in sentences if s.cite(paged) == cite]),

@@ -11,12 +11,11 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from pipeline.draftfile.format import FLAG_LOOSE, PAGE_CITE
+from pipeline.draftfile.format import CITE_PAGE, FLAG_LOOSE, PAGE_CITE
 from pipeline.draftfile.parse import DraftFile
 
 SENTENCE_END = re.compile(r"[.!?](?=\s)|\n[ \t]*\n")
 QUOTE_LINE = re.compile(r"^[ \t]*>[ \t]*(?P<quote>“.*?”|\S.*?)[ \t]*(?P<cite>\([^()\n]*\))?[ \t]*$")
-PAGE = re.compile(r"\bp\. (\d+)")
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class Target:
 
     @property
     def page(self) -> int:
-        m = PAGE.search(self.cite)
+        m = CITE_PAGE.search(self.cite)
         return int(m.group(1)) if m else 0
 
 
